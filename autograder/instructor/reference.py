@@ -1,0 +1,44 @@
+"""The reference solution: imported in the trusted grader, or copied as a submission's lib/."""
+import importlib
+import shutil
+import sys
+from pathlib import Path
+
+from ..course import course_root
+
+
+class Reference:
+    """Attribute access to the reference modules: `Reference().linear_svm.svm_loss_vectorized`."""
+
+    def __init__(self, root=None):
+        self.root = Path(root) if root else course_root()
+        if self.root is None:
+            raise FileNotFoundError("No course folder with solutions/ was found: grade from a gradlab "
+                                    "checkout or set GRADLAB_COURSE_ROOT.")
+
+    def __getattr__(self, module):
+        if module.startswith("_"):
+            raise AttributeError(module)
+        if str(self.root) not in sys.path:
+            sys.path.insert(0, str(self.root))
+        return importlib.import_module(f"solutions.{module}")
+
+
+def copy_reference_lib(dest, root=None):
+    """Make `dest` a submission whose lib/ is the reference (solutions/ copied; markers are comments)."""
+    root = Path(root) if root else course_root()
+    lib = Path(dest) / "lib"
+    if lib.exists():
+        shutil.rmtree(lib)
+    shutil.copytree(root / "solutions", lib, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return Path(dest)
+
+
+def copy_stub_lib(dest, root=None):
+    """Make `dest` a submission whose lib/ holds the untouched stubs (the committed lib/)."""
+    root = Path(root) if root else course_root()
+    lib = Path(dest) / "lib"
+    if lib.exists():
+        shutil.rmtree(lib)
+    shutil.copytree(root / "lib", lib, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return Path(dest)

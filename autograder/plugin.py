@@ -1,0 +1,164 @@
+"""The pytest plugin that turns an assignment's checks module into graded results.
+
+Checks are ordinary pytest tests (autograder/checks/<assignment>.py) with markers:
+
+    @pytest.mark.points(2)                       # what the check is worth (default 1)
+    @pytest.mark.visibility("after_due_date")    # Gradescope visibility (default: "visible" for
+                                                 # public checks, "after_due_date" for hidden)
+
+and these fixtures:
+
+    student        the Sandbox running the submission's lib/ (call, new, map, time)
+    student_lib    the submission's lib/ folder, for reading source (static checks only)
+    reference      the reference modules (solutions.*); hidden checks only
+    reference_sandbox  a separate worker running the reference lib/ (for timing); hidden only
+    hidden_rng     a numpy Generator seeded by the course secret and the check's name
+    public_rng     a numpy Generator seeded by the check's name alone (same for everyone)
+    note           note(text) adds a line to the check's output, passed or failed
+
+A check is hidden when it sits between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`;
+`autograder check` (student side) runs only the others, and releases do not contain the hidden
+ones at all. A check earns its points only when it passes; its output is the failure message,
+or "Verified: <first paragraph of its docstring>".
+"""
+import inspect
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .markers import BEGIN_HIDDEN, END_HIDDEN, in_regions, regions
+from .results import VISIBILITIES, TestResult
+from .sandbox.proxy import Limits, Sandbox, SandboxError
+
+
+class GradingPlugin:
+    def __init__(self, submission_dir, seed, include_hidden, reference=None, reference_dir=None,
+                 limits=Limits(), unavailable=None):
+        self.submission_dir = Path(submission_dir)
+        self.seed = seed
+        self.include_hidden = include_hidden
+        self._reference = reference
+        self._reference_dir = reference_dir
+        self.unavailable = unavailable  # a reason to give every check zero without running it
+        self.limits = limits
+        self.results = []
+        self._notes = {}
+        self._sandbox = None
+
+    # -- fixtures -------------------------------------------------------------------------
+    @pytest.fixture(scope="session")
+    def student(self):
+        self._sandbox = Sandbox(self.submission_dir, self.limits)
+        yield self._sandbox
+        self._sandbox.close()
+
+    @pytest.fixture(scope="session")
+    def student_lib(self):
+        return self.submission_dir / "lib"
+
+    @pytest.fixture(scope="session")
+    def reference(self):
+        if self._reference is None:
+            raise RuntimeError("the reference solution is only available to hidden checks while grading")
+        return self._reference
+
+    @pytest.fixture(scope="session")
+    def reference_sandbox(self):
+        if self._reference_dir is None:
+            raise RuntimeError("the reference worker is only available to hidden checks while grading")
+        with Sandbox(self._reference_dir, self.limits) as sandbox:
+            yield sandbox
+
+    @pytest.fixture
+    def hidden_rng(self, request):
+        return np.random.default_rng([self.seed, zlib.crc32(request.node.name.encode())])
+
+    @pytest.fixture
+    def public_rng(self, request):
+        return np.random.default_rng(zlib.crc32(request.node.name.encode()))
+
+    @pytest.fixture
+    def note(self, request):
+        lines = self._notes.setdefault(request.node.nodeid, [])
+        return lines.append
+
+    # -- collection -----------------------------------------------------------------------
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): points the check is worth")
+        config.addinivalue_line("markers", "visibility(v): Gradescope visibility of the result")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        hidden_spans = {}
+        keep, dropped = [], []
+        for item in items:
+            path = Path(item.path)
+            if path not in hidden_spans:
+                hidden_spans[path] = regions(path.read_text().splitlines(), BEGIN_HIDDEN, END_HIDDEN, str(path))
+            item.gradlab_hidden = in_regions(inspect.getsourcelines(item.function)[1], hidden_spans[path])
+            (keep if self.include_hidden or not item.gradlab_hidden else dropped).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        if self.unavailable:
+            raise AssertionError(self.unavailable)
+
+    # -- reports --------------------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        # One result per check: from the call phase, or from setup when setup failed.
+        if call.when == "call" or (call.when == "setup" and report.failed):
+            self.results.append(self._result(item, call))
+
+    def _result(self, item, call):
+        points_marker = item.get_closest_marker("points")
+        points = float(points_marker.args[0]) if points_marker else 1.0
+        visibility_marker = item.get_closest_marker("visibility")
+        visibility = (visibility_marker.args[0] if visibility_marker
+                      else "after_due_date" if item.gradlab_hidden else "visible")
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"{item.name}: visibility {visibility!r} is not one of {VISIBILITIES}")
+        notes = self._notes.get(item.nodeid, [])
+        if call.excinfo is None:
+            score, message = points, "Verified: " + _summary(item.function)
+        else:
+            score, message = 0.0, failure_message(call.excinfo.value)
+        output = "\n".join([message] + notes)
+        name = item.name[len("test_"):] if item.name.startswith("test_") else item.name
+        return TestResult(name, score, points, output, visibility)
+
+
+def _summary(function):
+    doc = inspect.getdoc(function) or function.__name__
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def failure_message(exc):
+    """What a student reads when a check fails."""
+    if isinstance(exc, (AssertionError, SandboxError)):
+        return str(exc).strip() or "The check failed without a message."
+    return (f"The check itself stopped with {type(exc).__name__}: {exc}. This is a problem in the "
+            "grader, not necessarily in your code; please tell your instructor.")
+
+
+def run_pytest(checks_file, plugin):
+    """Run one checks module under `plugin`; return the plugin's results and the wall time."""
+    start = time.perf_counter()
+    args = [str(checks_file), "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:terminal",
+            "--noconftest", "--rootdir", str(Path(checks_file).parent), "-c", str(_EMPTY_INI),
+            "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    code = pytest.main(args, plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
+        raise RuntimeError(f"pytest could not run the checks in {checks_file} (exit code {int(code)}); "
+                           f"run `pytest {checks_file}` to see why.")
+    return plugin.results, time.perf_counter() - start
+
+
+_EMPTY_INI = Path(__file__).parent / "checks" / "pytest.ini"

@@ -1,0 +1,312 @@
+"""The grader's side of the sandbox: start a worker on a copy of a submission and call into it.
+
+Student code never runs in the grader's process. `Sandbox` copies the submission's `lib/` into
+a fresh temporary folder, starts `worker.py` there with a scrubbed environment and resource
+limits, and sends it requests over a private pipe. Only numbers come back (wire.py); anything
+the student's code raises comes back as a `StudentError`, a call that runs too long ends the
+whole worker process group (`SandboxTimeout`), and a worker that dies raises `WorkerDied`. The
+next call after a timeout or a death starts a fresh worker, so one bad call costs one check.
+"""
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+
+try:  # POSIX only; on Windows the worker runs with the time limit alone.
+    import resource
+except ImportError:  # pragma: no cover - exercised on Windows
+    resource = None
+
+WORKER_FILES = ("worker.py", "wire.py")
+
+# Variables that numerical libraries need to run correctly on this hardware, and nothing else
+# of the grader's environment, are passed to the worker.
+PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT", "TZ")
+
+
+class SandboxError(Exception):
+    """Base class: something about the student's code kept a call from giving a value."""
+
+
+class StudentError(SandboxError):
+    """The student's code raised an exception (NotImplementedError, ValueError, SystemExit...)."""
+
+    def __init__(self, exc_type, message, where):
+        self.exc_type, self.message, self.where = exc_type, message, where
+        super().__init__(self.describe())
+
+    def describe(self):
+        if self.exc_type == "NotImplementedError":
+            return f"Not implemented yet: {self.message}" if self.message else "Not implemented yet."
+        if self.exc_type == "SystemExit":
+            text = f"called sys.exit({self.message})"
+        else:
+            text = f"raised {self.exc_type}: {self.message}" if self.message else f"raised {self.exc_type}"
+        return f"{text} ({self.where})" if self.where else text
+
+
+class SandboxTimeout(SandboxError):
+    def __init__(self, seconds, what):
+        self.seconds = seconds
+        super().__init__(f"{what} did not finish within the time limit of {seconds:g} s; "
+                         "look for an infinite loop or a much slower algorithm than needed.")
+
+
+class WorkerDied(SandboxError):
+    def __init__(self, returncode, output_tail, what):
+        if returncode is not None and returncode < 0:
+            try:
+                cause = f"was killed by signal {signal.Signals(-returncode).name}"
+            except ValueError:
+                cause = f"was killed by signal {-returncode}"
+            if -returncode in (signal.SIGKILL, signal.SIGSEGV):
+                cause += " (often the memory limit)"
+        else:
+            cause = f"exited with code {returncode}"
+        tail = f" Its last output: {output_tail.strip()[-400:]}" if output_tail.strip() else ""
+        super().__init__(f"The process running your code {cause} during {what}.{tail}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one worker process (POSIX rlimits where available)."""
+
+    call_seconds: float = 20.0      # wall clock, per call
+    cpu_seconds: int = 120          # CPU time of the whole worker
+    memory_bytes: int = 3 << 30     # address space
+    file_bytes: int = 64 << 20      # largest file the worker may write
+    output_bytes: int = 64 << 10    # student output kept (head and tail) per worker
+    start_seconds: float = 30.0     # to import numpy and answer the first request
+
+
+class _OutputTail:
+    """Drains a pipe in a thread, keeping only the first and last `cap` bytes of what it saw."""
+
+    def __init__(self, stream, cap):
+        self.cap, self.head, self.tail, self.dropped = cap, b"", b"", 0
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _drain(self, stream):
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            with self.lock:
+                if len(self.head) < self.cap:
+                    take = self.cap - len(self.head)
+                    self.head, chunk = self.head + chunk[:take], chunk[take:]
+                self.tail = (self.tail + chunk)
+                if len(self.tail) > self.cap:
+                    self.dropped += len(self.tail) - self.cap
+                    self.tail = self.tail[-self.cap:]
+
+    def text(self):
+        with self.lock:
+            middle = f"\n[... {self.dropped} bytes of output not kept ...]\n" if self.dropped else ""
+            return (self.head.decode(errors="replace") + middle + self.tail.decode(errors="replace"))
+
+
+def _limit_resources(limits):
+    def apply():
+        os.setsid()
+        if resource is None:
+            return
+        for name, value in (("RLIMIT_CPU", limits.cpu_seconds), ("RLIMIT_AS", limits.memory_bytes),
+                            ("RLIMIT_FSIZE", limits.file_bytes), ("RLIMIT_CORE", 0)):
+            if hasattr(resource, name):
+                resource.setrlimit(getattr(resource, name), (value, value))
+    return apply
+
+
+class RemoteObject:
+    """An object living in the worker (e.g. a LinearSVM); methods and attributes go by request."""
+
+    def __init__(self, sandbox, handle, generation):
+        self._sandbox, self.handle, self._generation = sandbox, handle, generation
+
+    def call(self, method, *args, keep=False, **kwargs):
+        return self._sandbox._request({"op": "method", "handle": self.handle.id, "name": method,
+                                       "keep": keep}, args, kwargs, f"{self.handle.type_name}.{method}",
+                                      generation=self._generation)
+
+    def get(self, attr):
+        return self._sandbox._request({"op": "getattr", "handle": self.handle.id, "name": attr}, (), {},
+                                      f"reading {self.handle.type_name}.{attr}", generation=self._generation)
+
+    def set(self, attr, value):
+        self._sandbox._request({"op": "setattr", "handle": self.handle.id, "name": attr}, (value,), {},
+                               f"setting {self.handle.type_name}.{attr}", generation=self._generation)
+
+
+class Sandbox:
+    """A worker process on a private copy of `submission_dir/lib`.
+
+    Use as a context manager; `call`, `new`, `map` and `time` start the worker on first use.
+    """
+
+    def __init__(self, submission_dir, limits=Limits()):
+        self.lib_dir = Path(submission_dir) / "lib"
+        self.limits = limits
+        self.process = None
+        self.generation = 0           # bumped at every (re)start; handles die with their worker
+        self.workdir = None
+        self.output = None
+        self.output_log = []          # output of workers that already ended
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _start(self):
+        self.workdir = Path(tempfile.mkdtemp(prefix="gradlab-sandbox-"))
+        private = self.workdir / ".worker"
+        private.mkdir()
+        here = Path(__file__).parent
+        for name in WORKER_FILES:
+            shutil.copy(here / name, private / name)
+        submission = self.workdir / "submission"
+        submission.mkdir()
+        if self.lib_dir.is_dir():
+            shutil.copytree(self.lib_dir, submission / "lib",
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        request_read, self._request_write = os.pipe()
+        self._response_read, response_write = os.pipe()
+        env = {"PATH": os.defpath, "HOME": str(submission), "LANG": "C.UTF-8",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+               "TMPDIR": str(submission)}
+        env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", str(private / "worker.py"), str(submission),
+             str(request_read), str(response_write)],
+            cwd=submission, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, pass_fds=(request_read, response_write),
+            preexec_fn=_limit_resources(self.limits) if os.name == "posix" else None)
+        os.close(request_read)
+        os.close(response_write)
+        self._requests = os.fdopen(self._request_write, "wb")
+        self._responses = os.fdopen(self._response_read, "rb", buffering=0)
+        self.output = _OutputTail(self.process.stdout, self.limits.output_bytes)
+        self.generation += 1
+        self._fresh = True
+
+    def _stop(self):
+        """End the worker's whole process group and forget it."""
+        if self.process is None:
+            return
+        if self.process.poll() is None and os.name == "posix":
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        elif self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self._requests, self._responses):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.output.thread.join(timeout=2)
+        self.output_log.append(self.output.text())
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.process = None
+
+    def close(self):
+        self._stop()
+
+    def student_output(self):
+        """Everything the student's code printed (head and tail of each worker's output)."""
+        current = [self.output.text()] if self.process is not None else []
+        return "".join(self.output_log + current)
+
+    # -- requests -------------------------------------------------------------------------
+    def _await_response(self, seconds):
+        ready, _, _ = select.select([self._responses], [], [], seconds)
+        return bool(ready)
+
+    def _request(self, header, args, kwargs, what, generation=None):
+        if generation is not None and generation != self.generation:
+            raise SandboxError(f"{what}: the object was lost when the worker restarted after an "
+                               "earlier failure.")
+        if self.process is None:
+            self._start()
+        header = dict(header)
+        arrays = []
+        header["args"] = [wire.encode(a, arrays) for a in args]
+        header["kwargs"] = {k: wire.encode(v, arrays) for k, v in kwargs.items()}
+        header["arrays"] = len(arrays)
+        # The first request of a worker also waits for it to start (Python and numpy imports).
+        seconds = self.limits.call_seconds + (self.limits.start_seconds if self._fresh else 0)
+        self._fresh = False
+        try:
+            wire.write_message(self._requests, header, arrays)
+            ready = self._await_response(seconds)
+        except BrokenPipeError:
+            ready = True  # the worker is gone; reading tells how it ended
+        if not ready:
+            self._stop()
+            raise SandboxTimeout(self.limits.call_seconds, what)
+        try:
+            answer, answer_arrays = wire.read_message(self._responses)
+            value = wire.decode(answer.get("value"), answer_arrays)
+        except EOFError:
+            self._report_death(what)
+        except Exception as exc:  # a malformed answer: only the student's code could have sent it
+            self._stop()
+            raise SandboxError(f"{what}: the worker sent an answer the grader cannot read ({exc}).") from None
+        if not answer.get("ok"):
+            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+            raise StudentError(str(error.get("type", "Exception")), str(error.get("message", "")),
+                               str(error.get("where", "")))
+        return value
+
+    def _report_death(self, what):
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        code = self.process.returncode
+        self._stop()
+        raise WorkerDied(code, self.output_log[-1], what)
+
+    def call(self, target, *args, **kwargs):
+        """Call `lib.<target>` (e.g. 'linear_svm.svm_loss_naive') and return its decoded value."""
+        return self._request({"op": "call", "target": target}, args, kwargs, target)
+
+    def call_reporting_mutation(self, target, *args):
+        """(value, positions of the array arguments that `lib.<target>(*args)` modified)."""
+        answer = self._request({"op": "call_reporting_mutation", "target": target}, args, {}, target)
+        if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], list)
+                and all(type(i) is int and 0 <= i < len(args) for i in answer[1])):
+            raise SandboxError(f"{target}: the worker sent an answer the grader cannot read.")
+        return answer
+
+    def new(self, target, *args, **kwargs):
+        """Construct `lib.<target>(*args)` in the worker and return a RemoteObject for it."""
+        handle = self._request({"op": "call", "target": target, "keep": True}, args, kwargs, target)
+        return RemoteObject(self, handle, self.generation)
+
+    def map(self, target, args_list):
+        """Call `lib.<target>(*args)` for each args tuple in one round trip; list of values."""
+        return self._request({"op": "map", "target": target}, [list(a) for a in args_list], {},
+                             target)
+
+    def time(self, target, *args, repeat=5):
+        """Seconds taken by each of `repeat` calls of `lib.<target>(*args)` inside the worker."""
+        return self._request({"op": "time", "target": target, "repeat": repeat}, args, {}, target)
+
+    def function(self, target):
+        """A plain callable that calls `lib.<target>` in the worker (e.g. for gradient checks)."""
+        return lambda *args, **kwargs: self.call(target, *args, **kwargs)

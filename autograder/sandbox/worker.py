@@ -1,0 +1,157 @@
+"""The sandboxed worker: imports the student's `lib/` and runs the calls the grader asks for.
+
+Started by `autograder.sandbox.proxy.Sandbox` as
+
+    python -I worker.py SUBMISSION_DIR REQUEST_FD RESPONSE_FD
+
+with this file and `wire.py` copied into a private folder, the student's `lib/` copied into
+SUBMISSION_DIR (also its working directory), a scrubbed environment and resource limits. The
+grader writes requests on REQUEST_FD and reads answers on RESPONSE_FD; the student's own
+prints go to stdout/stderr, which the grader captures separately, so nothing the student
+prints can be mistaken for an answer.
+
+Requests (JSON headers, see wire.py):
+  {"op": "call",    "target": "linear_svm.svm_loss_naive", "args": [...], "kwargs": {...},
+                    "keep": false}          -> the value (kept in the worker as a handle if "keep")
+  {"op": "method",  "handle": h, "name": "train", "args": [...], "kwargs": {...}}
+  {"op": "getattr", "handle": h, "name": "W"}
+  {"op": "setattr", "handle": h, "name": "W", "args": [value]}
+  {"op": "call_reporting_mutation", "target": ..., "args": [...]}
+                    -> (value, [positions of the array arguments that the call modified])
+  {"op": "map",     "target": ..., "args": [[...], [...]]}   -> list of values, one call each
+  {"op": "time",    "target": ..., "args": [...], "repeat": n} -> list of seconds per call
+Answers: {"ok": true, "value": ...} or {"ok": false, "error": {"type", "message", "where"}}.
+Only this file and wire.py run here; no grader module and no reference solution is importable.
+"""
+import importlib
+import os
+import sys
+import time
+import traceback
+
+# `python -I` puts neither the script's folder nor the working directory on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+import wire  # noqa: E402  (copied beside this file)
+
+LIB_PREFIX = "lib."
+
+
+class Worker:
+    def __init__(self, submission_dir):
+        self.lib_dir = os.path.join(submission_dir, "lib")
+        self.objects = {}
+
+    # -- handles for objects that cannot cross the wire -------------------------------------
+    def keep(self, obj):
+        handle_id = len(self.objects) + 1
+        self.objects[handle_id] = obj
+        return handle_id
+
+    def resolve(self, handle_id):
+        try:
+            return self.objects[int(handle_id)]
+        except (KeyError, ValueError):
+            raise LookupError(f"no object with handle {handle_id!r} in the worker") from None
+
+    # -- targets --------------------------------------------------------------------------
+    def target(self, name):
+        """'linear_classifier.LinearSVM' -> the attribute of the student's lib module."""
+        module_name, _, attr_path = name.partition(".")
+        module = importlib.import_module(LIB_PREFIX + module_name)
+        obj = module
+        for attr in attr_path.split("."):
+            obj = getattr(obj, attr)
+        return obj
+
+    def handle(self, request):
+        op = request["op"]
+        args = [wire.decode(a, request["_arrays"], self.resolve) for a in request.get("args", [])]
+        kwargs = {k: wire.decode(v, request["_arrays"], self.resolve)
+                  for k, v in request.get("kwargs", {}).items()}
+        if op == "call":
+            result = self.target(request["target"])(*args, **kwargs)
+            return result, request.get("keep", False)
+        if op == "call_reporting_mutation":
+            before = {i: a.copy() for i, a in enumerate(args) if type(a) is np.ndarray}
+            result = self.target(request["target"])(*args, **kwargs)
+            modified = [i for i, a in before.items()
+                        if a.shape != args[i].shape or a.tobytes() != args[i].tobytes()]
+            return (result, modified), False
+        if op == "method":
+            method = getattr(self.resolve(request["handle"]), request["name"])
+            return method(*args, **kwargs), request.get("keep", False)
+        if op == "getattr":
+            return getattr(self.resolve(request["handle"]), request["name"]), False
+        if op == "setattr":
+            setattr(self.resolve(request["handle"]), request["name"], args[0])
+            return None, False
+        if op == "map":
+            fn = self.target(request["target"])
+            return [fn(*call_args) for call_args in args], False
+        if op == "time":
+            fn = self.target(request["target"])
+            seconds = []
+            for _ in range(int(request.get("repeat", 5))):
+                start = time.perf_counter()
+                fn(*args, **kwargs)
+                seconds.append(time.perf_counter() - start)
+            return seconds, False
+        if op == "ping":
+            return "pong", False
+        raise ValueError(f"unknown request {op!r}")
+
+
+def where_in_lib(tb, lib_dir):
+    """The innermost frame of the traceback that is in the student's lib/, as 'lib/x.py:12 in f'."""
+    place = ""
+    for frame in traceback.extract_tb(tb):
+        if os.path.abspath(frame.filename).startswith(lib_dir + os.sep):
+            rel = os.path.relpath(frame.filename, os.path.dirname(lib_dir))
+            place = f"{rel}:{frame.lineno} in {frame.name}"
+    return place
+
+
+def safe_str(exc):
+    """str(exc), even when the student's exception class makes str() itself fail."""
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001
+        return f"<{type(exc).__name__} whose message could not be read>"
+
+
+def serve(submission_dir, request_fd, response_fd):
+    worker = Worker(submission_dir)
+    requests = os.fdopen(request_fd, "rb")
+    responses = os.fdopen(response_fd, "wb")
+    while True:
+        try:
+            header, arrays = wire.read_message(requests)
+        except EOFError:
+            return
+        header["_arrays"] = arrays
+        try:
+            value, keep = worker.handle(header)
+            if keep:
+                answer = wire.pack({"ok": True}, wire.Handle(worker.keep(value), type(value).__name__))
+            else:
+                answer = wire.pack({"ok": True}, value)
+        except wire.WireError as exc:
+            answer = {"ok": False, "error": {"type": "UnsupportedValue",
+                                             "message": f"returned {exc}, which the grader cannot use; "
+                                                        "return floats, ints or numpy arrays",
+                                             "where": ""}}, []
+        # Student code may raise anything, SystemExit and KeyboardInterrupt included: report it.
+        except BaseException as exc:  # noqa: BLE001
+            answer = {"ok": False, "error": {"type": type(exc).__name__,
+                                             "message": safe_str(exc)[:2000],
+                                             "where": where_in_lib(exc.__traceback__, worker.lib_dir)}}, []
+        wire.write_message(responses, *answer)
+
+
+if __name__ == "__main__":
+    submission, request_fd, response_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    # The submission folder first, so `import lib` finds the student's copy and nothing else.
+    sys.path.insert(0, submission)
+    os.chdir(submission)
+    serve(submission, request_fd, response_fd)

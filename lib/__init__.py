@@ -1,0 +1,1 @@
+"""Your code for the course: implement the stubs in these modules."""

@@ -1,0 +1,1 @@
+"""Reference solutions: the single source of every kernel (lib/ is generated from here)."""

@@ -1,0 +1,17 @@
+"""The data gradient has the wrong sign (+X[i] to the correct class, -X[i] to violators).
+
+module: linear_svm
+caught_by: svm_loss_vectorized_matches_reference
+"""
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    N = X.shape[0]
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+    margins[np.arange(N), y] = 0
+    loss = margins.sum() / N + reg * np.sum(W * W)
+    mask = (margins > 0).astype(float)
+    mask[np.arange(N), y] = -mask.sum(axis=1)
+    dW = -X.T @ mask / N + 2 * reg * W
+    return loss, dW
