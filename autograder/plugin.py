@@ -104,7 +104,7 @@ class GradingPlugin:
         items[:] = keep
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_pyfunc_call(self, pyfuncitem):
+    def pytest_runtest_setup(self, item):
         if self.unavailable:
             raise AssertionError(self.unavailable)
 

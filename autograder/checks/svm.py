@@ -51,6 +51,19 @@ def require_lecture_loss(student, target):
     return loss
 
 
+def require_vectorized_gradient(student, rng):
+    """LinearSVM trains with svm_loss_vectorized: its loss and gradient must be right first."""
+    require_lecture_loss(student, VECTORIZED)
+    W, X, y = random_problem(rng, 8, 6, 4)
+    _, dW = expect_loss_and_grad(student.call(VECTORIZED, W, X, y, 0.1), W, "svm_loss_vectorized")
+    try:
+        check_gradient(student, VECTORIZED, W, (X, y, 0.1), dW, "svm_loss_vectorized",
+                       describe_shapes(W=W, X=X, reg=0.1), rng)
+    except CheckFailed as failure:
+        raise CheckFailed(f"LinearSVM trains with your svm_loss_vectorized, so that must be right first: "
+                          f"{failure}") from None
+
+
 def random_problem(rng, N, D, C, dtype=np.float64, scale=1.0):
     W = (0.1 * scale * rng.standard_normal((D, C))).astype(dtype)
     X = (scale * rng.standard_normal((N, D))).astype(dtype)
@@ -150,7 +163,7 @@ def blobs(rng, N=300, D=5, C=3):
 def test_linear_svm_train_predict(student, public_rng):
     """LinearSVM.train follows the contract (W drawn from the seed, one loss per iteration, loss falls,
     reproducible) and predict returns integer labels that fit separable data."""
-    require_lecture_loss(student, VECTORIZED)
+    require_vectorized_gradient(student, public_rng)
     X, y = blobs(public_rng)
     N, D = X.shape
     seed = 231
@@ -303,6 +316,18 @@ def test_svm_loss_gradient_check_hidden(student, hidden_rng):
                        describe_shapes(W=W, X=X, reg=reg), hidden_rng, num_coords=30)
 
 
+def require_vectorized_matches_reference(student, reference, rng):
+    W, X, y = random_problem(rng, 30, 12, 5)
+    loss, dW = expect_loss_and_grad(student.call(VECTORIZED, W, X, y, 0.1), W, "svm_loss_vectorized")
+    expected_loss, expected_dW = reference.linear_svm.svm_loss_vectorized(W, X, y, 0.1)
+    try:
+        check_close(loss, expected_loss, "svm_loss_vectorized", "the loss", describe_shapes(W=W, X=X), 1e-7)
+        check_close(dW, expected_dW, "svm_loss_vectorized", "dW", describe_shapes(W=W, X=X), 1e-7)
+    except CheckFailed as failure:
+        raise CheckFailed(f"LinearSVM trains with your svm_loss_vectorized, so that must be right first: "
+                          f"{failure}") from None
+
+
 def digits_problem(reference):
     data = reference.data.load_dataset("digits", fast=True)
     return data["X_train"], data["y_train"], data["X_val"], data["y_val"]
@@ -315,6 +340,7 @@ TRAINING = dict(learning_rate=1e-3, reg=1e-2, num_iters=300, batch_size=100)
 def test_linear_svm_train_matches_reference(student, reference, hidden_rng):
     """LinearSVM.train with a hidden seed follows the reference trajectory on the digits (same initial
     W, batches and updates)."""
+    require_vectorized_matches_reference(student, reference, hidden_rng)
     X, y, _, _ = digits_problem(reference)
     seed = int(hidden_rng.integers(2**31))
     svm = student.new("linear_classifier.LinearSVM")
@@ -333,6 +359,7 @@ def test_linear_svm_train_matches_reference(student, reference, hidden_rng):
 def test_linear_svm_accuracy(student, reference, hidden_rng):
     """A LinearSVM trained with the student's train/predict reaches the reference's validation accuracy
     on the digits (within 2 points)."""
+    require_vectorized_matches_reference(student, reference, hidden_rng)
     X, y, X_val, y_val = digits_problem(reference)
     seed = int(hidden_rng.integers(2**31))
     svm = student.new("linear_classifier.LinearSVM")

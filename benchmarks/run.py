@@ -1,0 +1,89 @@
+"""gradlab benchmarks: kernels against their BLAS floor, and grading time.
+
+    python benchmarks/run.py            # everything, prints a table
+    python benchmarks/run.py --quick    # fewer repeats
+
+Kernel numbers are ratios measured in one run (kernel time / time of the GEMMs it cannot
+avoid), so machine load cancels out; grading times are medians of several runs on this
+machine and are only meaningful with the date and machine they were taken on.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.instructor.reference import copy_reference_lib  # noqa: E402
+from solutions.linear_svm import svm_loss_vectorized  # noqa: E402
+
+
+def median_time(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def svm_vs_gemm(repeat):
+    """Reference svm_loss_vectorized vs its two GEMMs (X @ W and X.T @ dS); N=500, D=3073, C=10."""
+    rng = np.random.default_rng(0)
+    N, D, C = 500, 3073, 10
+    X = rng.standard_normal((N, D))
+    W = 1e-3 * rng.standard_normal((D, C))
+    y = rng.integers(0, C, N)
+    dS = rng.standard_normal((N, C))
+    ratios = []
+    for _ in range(repeat):  # interleaved, so both see the same machine state
+        kernel = median_time(lambda: svm_loss_vectorized(W, X, y, 2.5e4), 5)
+        floor = median_time(lambda: (X @ W, X.T @ dS), 5)
+        ratios.append(kernel / floor)
+    return float(np.median(ratios)), kernel, floor
+
+
+def grading_time(repeat):
+    """Wall time of `autograder grade` on the reference svm submission (worker start included)."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy_reference_lib(folder)
+        command = [sys.executable, "-m", "autograder", "grade", folder, "--assignment", "svm",
+                   "--seed", "1", "--quiet"]
+        return median_time(lambda: subprocess.run(command, check=True, cwd=ROOT), repeat)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    repeat = 3 if args.quick else 7
+    print(f"# gradlab benchmarks, {date.today()}, {platform.node()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, numpy {np.__version__}")
+    for pool in threadpool_info():
+        print(f"#   {pool['internal_api']} {pool.get('version')} ({pool.get('architecture')}), "
+              f"{pool['num_threads']} threads: {pool['filepath']}")
+    ratio, kernel, floor = svm_vs_gemm(repeat)
+    grade = grading_time(repeat)
+    rows = [
+        ("svm_loss_vectorized / its 2 GEMMs (N=500, D=3073, C=10)", f"{ratio:.2f}x", "<= 1.5x",
+         f"{kernel * 1e3:.2f} ms vs {floor * 1e3:.2f} ms"),
+        ("grade one svm submission (worker start included)", f"{grade:.2f} s", "<= 3 s", f"median of {repeat}"),
+    ]
+    print(f"\n{'measure':<58} {'value':>9} {'target':>8}  detail")
+    for name, value, target, detail in rows:
+        print(f"{name:<58} {value:>9} {target:>8}  {detail}")
+    print("\n" + json.dumps({"svm_gemm_ratio": ratio, "grade_svm_seconds": grade}))
+
+
+if __name__ == "__main__":
+    main()
