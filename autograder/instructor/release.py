@@ -32,7 +32,8 @@ from .stubs import has_solution, make_stub, strip_markers
 
 RELEASE_MARKER = ".gradlab-release"
 
-# The student part of the autograder, relative to the package; plus checks/<assignment>.py.
+# The student part of the autograder, relative to the package; plus checks/<assignment>.py and
+# the check-side code that runs in the worker (checks/worker_side/, public by design).
 STUDENT_AUTOGRADER_FILES = (
     "__init__.py", "__main__.py", "cli.py", "course.py", "markers.py", "plugin.py", "results.py",
     "runner.py", "static_loops.py", "sandbox/__init__.py", "sandbox/proxy.py", "sandbox/wire.py",
@@ -173,6 +174,8 @@ def build_release(name, dest, root=None, earlier_as=None, notebooks=True):
         target = package / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PACKAGE_DIR / relative, target)
+    shutil.copytree(PACKAGE_DIR / "checks" / "worker_side", package / "checks" / "worker_side",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (package / "checks" / f"{name}.py").write_text(student_checks(assignment))
 
     readme = (Path(__file__).parent / "student_readme.md").read_text()

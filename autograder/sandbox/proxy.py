@@ -26,7 +26,10 @@ try:  # POSIX only; on Windows the worker runs with the time limit alone.
 except ImportError:  # pragma: no cover - exercised on Windows
     resource = None
 
-WORKER_FILES = ("worker.py", "wire.py")
+# Copied into the worker's private folder: the worker itself, the wire format, and the
+# check-side package `worker_side` (functions handed to kernels, routines run in the worker).
+WORKER_FILES = {"worker.py": "sandbox/worker.py", "wire.py": "sandbox/wire.py"}
+WORKER_PACKAGE = "checks/worker_side"
 
 # Variables that numerical libraries need to run correctly on this hardware, and nothing else
 # of the grader's environment, are passed to the worker.
@@ -172,9 +175,11 @@ class Sandbox:
         self.workdir = Path(tempfile.mkdtemp(prefix="gradlab-sandbox-"))
         private = self.workdir / ".worker"
         private.mkdir()
-        here = Path(__file__).parent
-        for name in WORKER_FILES:
-            shutil.copy(here / name, private / name)
+        package = Path(__file__).resolve().parent.parent
+        for name, source in WORKER_FILES.items():
+            shutil.copy(package / source, private / name)
+        shutil.copytree(package / WORKER_PACKAGE, private / "worker_side",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         submission = self.workdir / "submission"
         submission.mkdir()
         if self.lib_dir.is_dir():
@@ -306,6 +311,10 @@ class Sandbox:
     def time(self, target, *args, repeat=5):
         """Seconds taken by each of `repeat` calls of `lib.<target>(*args)` inside the worker."""
         return self._request({"op": "time", "target": target, "repeat": repeat}, args, {}, target)
+
+    def run(self, routine, *args):
+        """Run `worker_side.<routine>(*args)` in the worker (e.g. 'backprop.evaluate_graph')."""
+        return self._request({"op": "run", "target": routine}, args, {}, routine)
 
     def function(self, target):
         """A plain callable that calls `lib.<target>` in the worker (e.g. for gradient checks)."""

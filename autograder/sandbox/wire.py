@@ -7,7 +7,9 @@ allow_pickle=False)`. In the JSON, values are encoded as:
 - a non-finite float: {"__float__": "nan" | "inf" | "-inf"};
 - a numpy array: {"__array__": k}, the k-th array after the header (numeric dtypes only);
 - a tuple: {"__tuple__": [...]}; a list: [...]; a dict with str keys: {"__dict__": {...}};
-- an object that stays in the worker: {"__handle__": id, "type": class name}.
+- an object that stays in the worker: {"__handle__": id, "type": class name};
+- a function the worker builds by name from the check-side module `checks/functions.py`:
+  {"__function__": name, "args": [...]} (how a check hands a kernel a function to optimize).
 
 Framing on the byte stream: 4-byte big-endian length of the header, the header, then for each
 array an 8-byte big-endian length and its .npy bytes.
@@ -43,6 +45,16 @@ class Handle:
         return f"<{self.type_name} in the worker, handle {self.id}>"
 
 
+class FunctionRef:
+    """`functions.<name>(*args)` built in the worker: a check's way to pass a function."""
+
+    def __init__(self, name, *args):
+        self.name, self.args = str(name), args
+
+    def __repr__(self):
+        return f"<function {self.name} built in the worker>"
+
+
 def encode(value, arrays, handles=None):
     """Encode `value` as JSON-ready data, appending its arrays to `arrays`.
 
@@ -72,26 +84,34 @@ def encode(value, arrays, handles=None):
         return {"__dict__": {k: encode(v, arrays, handles) for k, v in value.items()}}
     if isinstance(value, Handle):
         return {"__handle__": value.id, "type": value.type_name}
+    if isinstance(value, FunctionRef):
+        return {"__function__": value.name, "args": [encode(a, arrays, handles) for a in value.args]}
     if handles is not None:
         return {"__handle__": handles(value), "type": type(value).__name__}
     raise WireError(f"an object of type {type(value).__name__}")
 
 
-def decode(data, arrays, resolve_handle=None):
-    """Inverse of `encode`; `resolve_handle(id)` turns handles into objects (worker side)."""
+def decode(data, arrays, resolve_handle=None, resolve_function=None):
+    """Inverse of `encode`. Worker side, `resolve_handle(id)` turns handles into objects and
+    `resolve_function(name, args)` builds functions; without them they stay references."""
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
-        return [decode(v, arrays, resolve_handle) for v in data]
+        return [decode(v, arrays, resolve_handle, resolve_function) for v in data]
     if isinstance(data, dict):
         if "__array__" in data:
             return arrays[data["__array__"]]
         if "__float__" in data:
             return float(data["__float__"])
         if "__tuple__" in data:
-            return tuple(decode(v, arrays, resolve_handle) for v in data["__tuple__"])
+            return tuple(decode(v, arrays, resolve_handle, resolve_function) for v in data["__tuple__"])
         if "__dict__" in data:
-            return {k: decode(v, arrays, resolve_handle) for k, v in data["__dict__"].items()}
+            return {k: decode(v, arrays, resolve_handle, resolve_function) for k, v in data["__dict__"].items()}
+        if "__function__" in data:
+            args = [decode(v, arrays, resolve_handle, resolve_function) for v in data.get("args", [])]
+            if resolve_function is not None:
+                return resolve_function(data["__function__"], args)
+            return FunctionRef(data["__function__"], *args)
         if "__handle__" in data:
             if resolve_handle is not None:
                 return resolve_handle(data["__handle__"])

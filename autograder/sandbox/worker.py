@@ -19,9 +19,11 @@ Requests (JSON headers, see wire.py):
   {"op": "call_reporting_mutation", "target": ..., "args": [...]}
                     -> (value, [positions of the array arguments that the call modified])
   {"op": "map",     "target": ..., "args": [[...], [...]]}   -> list of values, one call each
+  {"op": "run",     "target": "backprop.routine", "args": [...]}  -> worker_side routine's value
   {"op": "time",    "target": ..., "args": [...], "repeat": n} -> list of seconds per call
 Answers: {"ok": true, "value": ...} or {"ok": false, "error": {"type", "message", "where"}}.
-Only this file and wire.py run here; no grader module and no reference solution is importable.
+Only this file, wire.py and the check-side package worker_side run here; no grader module and no
+reference solution is importable.
 """
 import importlib
 import os
@@ -54,6 +56,18 @@ class Worker:
         except (KeyError, ValueError):
             raise LookupError(f"no object with handle {handle_id!r} in the worker") from None
 
+    def check_side(self, name):
+        """worker_side.<module>.<name>, for a name listed in that module's __all__."""
+        module_name, _, attr = name.rpartition(".")
+        module = importlib.import_module(f"worker_side.{module_name}")
+        if attr not in getattr(module, "__all__", ()):
+            raise LookupError(f"no check-side function named {name!r}")
+        return getattr(module, attr)
+
+    def build_function(self, name, args):
+        """The function a check passed by name: worker_side.<name>(*args)."""
+        return self.check_side(name)(*args)
+
     # -- targets --------------------------------------------------------------------------
     def target(self, name):
         """'linear_classifier.LinearSVM' -> the attribute of the student's lib module."""
@@ -66,8 +80,9 @@ class Worker:
 
     def handle(self, request):
         op = request["op"]
-        args = [wire.decode(a, request["_arrays"], self.resolve) for a in request.get("args", [])]
-        kwargs = {k: wire.decode(v, request["_arrays"], self.resolve)
+        arrays = request["_arrays"]
+        args = [wire.decode(a, arrays, self.resolve, self.build_function) for a in request.get("args", [])]
+        kwargs = {k: wire.decode(v, arrays, self.resolve, self.build_function)
                   for k, v in request.get("kwargs", {}).items()}
         if op == "call":
             result = self.target(request["target"])(*args, **kwargs)
@@ -97,6 +112,8 @@ class Worker:
                 fn(*args, **kwargs)
                 seconds.append(time.perf_counter() - start)
             return seconds, False
+        if op == "run":
+            return self.check_side(request["target"])(*args, **kwargs), False
         if op == "ping":
             return "pong", False
         raise ValueError(f"unknown request {op!r}")

@@ -1,7 +1,7 @@
-"""Grading the svm assignment end to end: reference, stubs, known bugs, through `grade-all`.
+"""Grading every assignment end to end: reference, stubs, known bugs, through `grade-all`.
 
-One class folder is graded once per test session (in parallel, as an instructor would), and
-each test reads the results it needs.
+Per assignment, one class folder is graded once (in parallel, as an instructor would), and each
+test reads the results it needs. The svm-specific tests at the end pin the feedback texts.
 """
 import csv
 import json
@@ -10,16 +10,19 @@ import sys
 
 import pytest
 
+from autograder.course import ASSIGNMENTS
 from autograder.instructor.known_bugs import load_known_bugs, make_bug_submission
 from autograder.instructor.reference import copy_reference_lib, copy_stub_lib
 from autograder.results import validate
 
-BUGS = load_known_bugs("svm")
+# Assignments whose checks exist; the others are listed in course.py ahead of their checks.
+GRADED = [a.name for a in ASSIGNMENTS if a.checks_file.is_file()]
+BUGS = [bug for name in GRADED for bug in load_known_bugs(name)]
 SEED = 1234
 
 
-def grade_all(root, out, seed=SEED):
-    command = [sys.executable, "-m", "autograder", "grade-all", str(root), "--assignment", "svm",
+def grade_all(root, out, seed=SEED, assignment="svm"):
+    command = [sys.executable, "-m", "autograder", "grade-all", str(root), "--assignment", assignment,
                "--csv", str(out / "grades.csv"), "--results-dir", str(out / "results"), "--jobs", "2",
                "--seed", str(seed)]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
@@ -27,26 +30,48 @@ def grade_all(root, out, seed=SEED):
     return {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("class")
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """graded_class(name) -> ({student: results dict}, output folder) for a class of sample
+    submissions of assignment `name`, graded once per session."""
+    cache = {}
+
+    def grade(name):
+        if name not in cache:
+            cache[name] = grade_sample_class(name, tmp_path_factory)
+        return cache[name]
+    return grade
+
+
+def grade_sample_class(name, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"class-{name}")
     copy_reference_lib(root / "reference")
     copy_stub_lib(root / "stubs")
-    copy_reference_lib(root / "nbgrader-layout" / "svm")   # submitted/<id>/<assignment>/lib
+    copy_reference_lib(root / "nbgrader-layout" / name)   # submitted/<id>/<assignment>/lib
     (root / "no-lib").mkdir()
     (root / "no-lib" / "notes.txt").write_text("forgot the code")
-    for bug in BUGS:
+    for bug in load_known_bugs(name):
         make_bug_submission(bug, root / f"bug-{bug.name}")
-    out = tmp_path_factory.mktemp("out")
-    return grade_all(root, out), out
+    out = tmp_path_factory.mktemp(f"out-{name}")
+    return grade_all(root, out, assignment=name), out
+
+
+@pytest.fixture(params=GRADED)
+def graded_any(request, graded_class):
+    return graded_class(request.param)
+
+
+@pytest.fixture
+def graded(graded_class):
+    return graded_class("svm")
 
 
 def by_name(results):
     return {t["name"]: t for t in results["tests"]}
 
 
-def test_the_reference_gets_full_marks(graded):
-    results, _ = graded
+def test_the_reference_gets_full_marks(graded_any):
+    results, _ = graded_any
     for student in ("reference", "nbgrader-layout"):
         r = results[student]
         failed = {t["name"]: t["output"] for t in r["tests"] if t["status"] != "passed"}
@@ -54,8 +79,8 @@ def test_the_reference_gets_full_marks(graded):
         assert r["score"] == r["max_score"] > 0
 
 
-def test_untouched_stubs_get_zero_with_a_not_implemented_message_per_check(graded):
-    results, _ = graded
+def test_untouched_stubs_get_zero_with_a_not_implemented_message_per_check(graded_any):
+    results, _ = graded_any
     r = results["stubs"]
     assert r["score"] == 0
     for t in r["tests"]:
@@ -63,15 +88,15 @@ def test_untouched_stubs_get_zero_with_a_not_implemented_message_per_check(grade
         assert "Not implemented yet: Implement " in t["output"] and " in lib/" in t["output"], t
 
 
-def test_a_folder_without_lib_gets_zero_saying_so(graded):
-    results, _ = graded
+def test_a_folder_without_lib_gets_zero_saying_so(graded_any):
+    results, _ = graded_any
     assert results["no-lib"]["score"] == 0
     assert all("No lib/ found" in t["output"] for t in results["no-lib"]["tests"])
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=[b.name for b in BUGS])
-def test_each_known_bug_loses_points_on_the_check_labelled_to_catch_it(graded, bug):
-    results, _ = graded
+@pytest.mark.parametrize("bug", BUGS, ids=[f"{b.assignment}-{b.name}" for b in BUGS])
+def test_each_known_bug_loses_points_on_the_check_labelled_to_catch_it(graded_class, bug):
+    results, _ = graded_class(bug.assignment)
     tests = by_name(results[f"bug-{bug.name}"])
     assert bug.caught_by in tests, f"{bug.name}: no check named {bug.caught_by}; checks are {sorted(tests)}"
     caught = tests[bug.caught_by]
@@ -92,8 +117,8 @@ def test_hints_point_at_known_mistakes(graded):
     assert "wrong sign" in sign and "max |difference| / max |value|" in sign and "W (" in sign
 
 
-def test_results_follow_the_gradescope_schema_and_record_seed_and_version(graded):
-    results, _ = graded
+def test_results_follow_the_gradescope_schema_and_record_seed_and_version(graded_any):
+    results, _ = graded_any
     for student, r in results.items():
         assert validate(r) == [], student
         assert r["extra_data"]["seed"] == SEED
@@ -108,8 +133,8 @@ def test_hidden_checks_are_marked_hidden_until_the_due_date(graded):
     assert visibility["svm_loss_naive_matches_reference"] == "after_due_date"
 
 
-def test_csv_has_one_row_per_student_and_one_column_per_check_in_results_order(graded):
-    results, out = graded
+def test_csv_has_one_row_per_student_and_one_column_per_check_in_results_order(graded_any):
+    results, out = graded_any
     with open(out / "grades.csv") as f:
         rows = list(csv.reader(f))
     names = [t["name"] for t in results["reference"]["tests"]]
@@ -119,10 +144,16 @@ def test_csv_has_one_row_per_student_and_one_column_per_check_in_results_order(g
     assert float(row[1]) == results["reference"]["score"] and float(row[2]) == results["reference"]["max_score"]
 
 
-def test_the_reference_gets_full_marks_whatever_the_hidden_seed(tmp_path):
+@pytest.mark.parametrize("assignment", GRADED)
+def test_the_reference_gets_full_marks_whatever_the_hidden_seed(tmp_path, assignment):
     root = tmp_path / "class"
     for seed_student in ("a", "b"):
         copy_reference_lib(root / seed_student)
     for seed in (1, 987654321):
-        results = grade_all(root, tmp_path / f"out{seed}", seed)
-        assert all(r["score"] == r["max_score"] for r in results.values()), seed
+        results = grade_all(root, tmp_path / f"out{seed}", seed, assignment)
+        assert all(r["score"] == r["max_score"] for r in results.values()), (seed, results)
+
+
+def test_every_assignment_has_known_bugs_for_its_checks():
+    for name in GRADED:
+        assert len(load_known_bugs(name)) >= 6, name
