@@ -13,7 +13,6 @@ Instructor side (a course checkout only):
 Exit status 2 means unusable arguments (unknown assignment, missing folder).
 """
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -27,8 +26,12 @@ class UsageError(Exception):
 
 
 def instructor_tools_present():
-    """A student release carries no autograder.instructor package (hidden checks, solutions, releases)."""
-    return importlib.util.find_spec("autograder.instructor") is not None
+    """A student release carries no autograder/instructor/ (hidden checks, solutions, releases).
+
+    Looked up beside this file, not by import: on an instructor's machine an installed gradlab
+    could otherwise supply the instructor package to a release's autograder.
+    """
+    return (Path(__file__).resolve().parent / "instructor" / "__init__.py").is_file()
 
 
 def build_parser():

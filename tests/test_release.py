@@ -30,13 +30,16 @@ def text_files(folder):
 
 
 def solution_lines(module):
-    """Distinctive code lines from the solution regions of solutions/<module>.py."""
-    lines = (ROOT / "solutions" / f"{module}.py").read_text().splitlines()
+    """Distinctive code lines from the solution regions of solutions/<module>.py that the stub
+    does not also give away (a docstring may state a contract formula)."""
+    source = (ROOT / "solutions" / f"{module}.py").read_text()
+    stub = make_stub(source, module)
+    lines = source.splitlines()
     found = set()
     for first, last in regions(lines, BEGIN_SOLUTION, END_SOLUTION):
         for line in lines[first + 1:last]:
             code = line.strip()
-            if len(code) >= 25 and not code.startswith("#"):
+            if len(code) >= 25 and not code.startswith("#") and code not in stub:
                 found.add(code)
     return found
 
@@ -119,3 +122,32 @@ def test_a_folder_that_is_not_a_release_is_never_overwritten(tmp_path):
     with pytest.raises(RuntimeError, match="not an earlier release"):
         build_release("svm", tmp_path)
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_in_the_optimization_release_the_gradient_check_helper_uses_the_students_own_gradient(tmp_path):
+    from autograder.course import assignment
+    from autograder.instructor.release import released_module
+
+    solutions = ROOT / "solutions"
+    text, kind = released_module("gradient_check", assignment("optimization"),
+                                 (solutions / "gradient_check.py").read_text(), "reference", solutions)
+    assert "calls the student's numerical_gradient_centered" in kind
+    for variant, optimization in (("stub", make_stub((solutions / "optimization.py").read_text(), "optimization")),
+                                  ("reference", (solutions / "optimization.py").read_text())):
+        package = tmp_path / variant / "lib"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "gradient_check.py").write_text(text)
+        (package / "optimization.py").write_text(optimization)
+        probe = ("import numpy as np\nfrom lib.gradient_check import eval_numerical_gradient\n"
+                 "x = np.array([1.0, -2.0])\nprint(eval_numerical_gradient(lambda v: float(np.sum(v ** 3)), x))\n")
+        completed = run_in(tmp_path / variant, "-c", probe)
+        if variant == "stub":
+            assert "Implement numerical_gradient_centered in lib/optimization.py" in completed.stderr
+        else:
+            assert completed.returncode == 0, completed.stderr
+            assert [float(v) for v in completed.stdout.strip(" []\n").split()] == pytest.approx([3.0, 12.0], rel=1e-6)
+    # Every other release hands out the helper complete.
+    text, kind = released_module("gradient_check", assignment("svm"), (solutions / "gradient_check.py").read_text(),
+                                 "reference", solutions)
+    assert kind == "given" and text == (solutions / "gradient_check.py").read_text()

@@ -125,8 +125,8 @@ def test_svm_loss_vectorized_matches_naive(student, public_rng):
         on = describe_shapes(W=W, X=X, reg=reg)
         loss_n, dW_n = expect_loss_and_grad(student.call(NAIVE, W, X, y, reg), W, "svm_loss_naive")
         loss_v, dW_v = expect_loss_and_grad(student.call(VECTORIZED, W, X, y, reg), W, "svm_loss_vectorized")
-        check_close(loss_v, loss_n, "svm_loss_vectorized", "the loss (vs svm_loss_naive)", on, 1e-9)
-        check_close(dW_v, dW_n, "svm_loss_vectorized", "dW (vs svm_loss_naive)", on, 1e-9)
+        check_close(loss_v, loss_n, "svm_loss_vectorized", "the loss (compared with your svm_loss_naive; one of the two is wrong)", on, 1e-9)
+        check_close(dW_v, dW_n, "svm_loss_vectorized", "dW (compared with your svm_loss_naive; one of the two is wrong)", on, 1e-9)
 
 
 @pytest.mark.points(1)

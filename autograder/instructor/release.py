@@ -96,10 +96,44 @@ def lib_modules(assignment, notebooks, solutions_dir):
     return sorted(needed)
 
 
-def released_module(name, assignment, source, earlier_as):
+def _function_node(tree, name):
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return node
+    raise ReleaseError(f"no top-level function {name} to delegate")
+
+
+def delegate(source, helper, target_module, target, target_source):
+    """`source` with the body of function `helper` replaced by a call to lib/<target_module>'s
+    `target` (docstring kept), passing the parameters both functions have."""
+    helper_node = _function_node(ast.parse(source), helper)
+    target_args = _function_node(ast.parse(target_source), target).args
+    helper_params = {a.arg for a in helper_node.args.args}
+    names = [a.arg for a in target_args.args]
+    first_default = len(names) - len(target_args.defaults)
+    passed = [name if i < first_default else f"{name}={name}" for i, name in enumerate(names) if name in helper_params]
+    body = helper_node.body[1:] if ast.get_docstring(helper_node) else helper_node.body
+    lines = source.splitlines(keepends=True)
+    indent = " " * body[0].col_offset
+    replacement = [f"{indent}# In this assignment you write this yourself (lib/{target_module}.py): use yours.\n",
+                   f"{indent}from .{target_module} import {target}\n",
+                   "\n",
+                   f"{indent}return {target}({', '.join(passed)})\n"]
+    return "".join(lines[:body[0].lineno - 1] + replacement + lines[helper_node.end_lineno:])
+
+
+def released_module(name, assignment, source, earlier_as, solutions_dir):
     """The text of lib/<name>.py in `assignment`'s release, and how it was made."""
     if not has_solution(source):
-        return source, "given"
+        kind = "given"
+        for helper, student_function in assignment.delegated:
+            helper_module, helper_name = helper.split(".")
+            if helper_module == name:
+                target_module, target = student_function.split(".")
+                target_source = (solutions_dir / f"{target_module}.py").read_text()
+                source = delegate(source, helper_name, target_module, target, target_source)
+                kind = f"given, {helper_name} calls the student's {target}"
+        return source, kind
     module_owner = owner(name)
     order = [a.name for a in ASSIGNMENTS]
     if module_owner is None:
@@ -161,7 +195,8 @@ def build_release(name, dest, root=None, earlier_as=None, notebooks=True):
     manifest = {}
     solutions_dir = root / "solutions"
     for module in lib_modules(assignment, cleared, solutions_dir):
-        text, kind = released_module(module, assignment, (solutions_dir / f"{module}.py").read_text(), earlier_as)
+        text, kind = released_module(module, assignment, (solutions_dir / f"{module}.py").read_text(), earlier_as,
+                                     solutions_dir)
         (lib / f"{module}.py").write_text(text)
         manifest[module] = kind
 
