@@ -58,6 +58,8 @@ def build_parser():
         grade_all.add_argument("--jobs", type=int, default=None, help="students graded at once (default: cores)")
         grade_all.add_argument("--results-dir", help="write <student_id>.json for each student here")
         grade_all.add_argument("--seed", type=int, help="seed of the hidden inputs (default: the course secret)")
+        grade_all.add_argument("--force", action="store_true",
+                               help="regrade students whose results for this seed are already in --results-dir")
 
         release = commands.add_parser("release", help="build the student release of an assignment")
         release.add_argument("name", metavar="NAME", help=f"the assignment ({names})")
@@ -128,11 +130,10 @@ def run_grade_all(args):
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, found {args.jobs}.")
     seed, source = resolve_seed(args.seed)
-    results = grade_all(root, args.assignment, args.csv, seed, jobs=args.jobs, results_dir=args.results_dir)
-    scores = [r.score for r in results.values()]
-    mean = sum(scores) / len(scores) if scores else 0.0
-    print(f"graded {len(results)} students for {args.assignment} (seed {seed}, {source}); "
-          f"mean score {mean:.2f}; CSV written to {args.csv}")
+    report = grade_all(root, args.assignment, args.csv, seed, jobs=args.jobs, results_dir=args.results_dir,
+                       force=args.force)
+    print(f"{args.assignment}, seed {seed} ({source}): {report.summary()}")
+    print(f"CSV written to {args.csv}")
     return 0
 
 

@@ -22,6 +22,7 @@ ones at all. A check earns its points only when it passes; its output is the fai
 or "Verified: <first paragraph of its docstring>".
 """
 import inspect
+import os
 import time
 import zlib
 from pathlib import Path
@@ -154,7 +155,17 @@ def run_pytest(checks_file, plugin):
     args = [str(checks_file), "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:terminal",
             "--noconftest", "--rootdir", str(Path(checks_file).parent), "-c", str(_EMPTY_INI),
             "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    code = pytest.main(args, plugins=[plugin])
+    # Third-party pytest plugins installed on the machine (some take seconds to import) have no
+    # business in grading: only this plugin runs.
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        code = pytest.main(args, plugins=[plugin])
+    finally:
+        if autoload is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.results:
         raise RuntimeError(f"pytest could not run the checks in {checks_file} (exit code {int(code)}); "
                            f"run `pytest {checks_file}` to see why.")

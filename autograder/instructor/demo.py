@@ -43,9 +43,10 @@ def run_demo(out):
     print(f"2. Sample submissions in {submissions}: {', '.join(p.name for p in sorted(submissions.iterdir()))}")
     seed, source = resolve_seed()
     print(f"3. Grading them with public and hidden checks (seed {seed}, {source})")
-    results = grade_all(submissions, ASSIGNMENT, out / "grades.csv", seed, results_dir=out / "results")
+    report = grade_all(submissions, ASSIGNMENT, out / "grades.csv", seed, results_dir=out / "results", force=True)
+    print(report.summary())
     print()
-    print(class_table(results))
+    print(class_table(report.results))
     print(f"\nCSV: {out / 'grades.csv'}; per-student results.json: {out / 'results'}/")
     example = f"bug-{SAMPLE_BUGS[0]}"
     print(f"\nFeedback for {example}:\n")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -55,32 +56,95 @@ def student_folders(root):
     return sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+# A grader process that runs longer than this is ended; the student gets zero with the reason.
+STUDENT_SECONDS = 900
+
+
 def _grade_in_subprocess(folder, assignment_name, seed, out):
-    """Grade one student in a fresh grader process (isolates grading state and runs in parallel)."""
+    """Grade one student in a fresh grader process (isolates grading state and runs in parallel).
+
+    Returns (Results, None), or (None, why) when the grader process itself failed.
+    """
     command = [sys.executable, "-m", "autograder", "grade", str(folder), "--assignment", assignment_name,
                "--seed", str(seed), "--out", str(out), "--quiet"]
-    completed = subprocess.run(command, capture_output=True, text=True)
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=STUDENT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return None, f"grading did not finish within {STUDENT_SECONDS} s"
     if completed.returncode != 0 or not Path(out).is_file():
-        raise RuntimeError(f"the grader failed on {folder.name}: {completed.stderr.strip()[-800:]}")
-    return Results.read(out)
+        return None, f"the grader stopped with exit code {completed.returncode}: {completed.stderr.strip()[-600:]}"
+    return Results.read(out), None
 
 
-def grade_all(root, assignment_name, csv_path, seed, jobs=None, results_dir=None):
-    """Grade every student folder under `root`; write the CSV (and per-student JSON). → {id: Results}"""
+def failed_results(assignment_name, seed, why):
+    """Zero on every check, each saying why the submission could not be graded."""
+    with tempfile.TemporaryDirectory(prefix="gradlab-failed-") as empty:
+        message = f"Your submission could not be graded: {why}. Your instructor has been told."
+        return run_checks(assignment_name, empty, include_hidden=True, seed=seed, unavailable=message)
+
+
+def previous_results(path, assignment_name, seed):
+    """Results already written for this assignment and seed (resume), else None."""
+    try:
+        results = Results.read(path)
+    except (OSError, ValueError, KeyError):
+        return None
+    same = results.extra_data.get("assignment") == assignment_name and results.extra_data.get("seed") == seed
+    return results if same else None
+
+
+def grade_all(root, assignment_name, csv_path, seed, jobs=None, results_dir=None, force=False):
+    """Grade every student folder under `root` in parallel; write the CSV (and per-student JSON).
+
+    With `results_dir`, students whose results for this assignment and seed are already there are
+    skipped unless `force`. Returns a BatchReport.
+    """
     folders = student_folders(root)
     jobs = jobs or os.cpu_count() or 1
+    report = BatchReport()
     with tempfile.TemporaryDirectory(prefix="gradlab-results-") as scratch:
         out_dir = Path(results_dir) if results_dir else Path(scratch)
         out_dir.mkdir(parents=True, exist_ok=True)
-        results = {}
+        todo = []
+        for folder in folders:
+            done = None if force else previous_results(out_dir / f"{folder.name}.json", assignment_name, seed)
+            if done is not None:
+                report.results[folder.name] = done
+                report.resumed.append(folder.name)
+            else:
+                todo.append(folder)
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(_grade_in_subprocess, f, assignment_name, seed, out_dir / f"{f.name}.json"): f
-                       for f in folders}
+                       for f in todo}
             for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment_name}",
                                unit="student", file=sys.stderr):
-                results[futures[future].name] = future.result()
-    write_csv(csv_path, results)
-    return results
+                student = futures[future].name
+                results, why = future.result()
+                if results is None:
+                    results = failed_results(assignment_name, seed, why)
+                    results.write(out_dir / f"{student}.json")
+                    report.failed[student] = why
+                report.results[student] = results
+    write_csv(csv_path, report.results)
+    return report
+
+
+@dataclass
+class BatchReport:
+    results: dict = field(default_factory=dict)     # student id -> Results
+    resumed: list = field(default_factory=list)     # ids whose earlier results were kept
+    failed: dict = field(default_factory=dict)      # id -> why the grader could not grade it
+
+    def summary(self):
+        scores = [r.score for r in self.results.values()]
+        mean = sum(scores) / len(scores) if scores else 0.0
+        slowest = sorted(self.results.items(), key=lambda item: -item[1].execution_time)[:3]
+        lines = [f"graded {len(self.results) - len(self.resumed)} students, kept {len(self.resumed)} earlier "
+                 f"results, {len(self.failed)} could not be graded; mean score {mean:.2f}"]
+        if slowest:
+            lines.append("slowest: " + ", ".join(f"{s} ({r.execution_time:.1f} s)" for s, r in slowest))
+        lines += [f"could not grade {s}: {why}" for s, why in sorted(self.failed.items())]
+        return "\n".join(lines)
 
 
 def write_csv(path, results):

@@ -7,6 +7,7 @@ the student's code raises comes back as a `StudentError`, a call that runs too l
 whole worker process group (`SandboxTimeout`), and a worker that dies raises `WorkerDied`. The
 next call after a timeout or a death starts a fresh worker, so one bad call costs one check.
 """
+import json
 import os
 import select
 import shutil
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import wire
+from .isolation import UidPool, jail_available, kill_uid, readonly_paths
 
 try:  # POSIX only; on Windows the worker runs with the time limit alone.
     import resource
@@ -36,6 +38,11 @@ WORKER_PACKAGE = "checks/worker_side"
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT", "TZ")
 
 
+def _module(target):
+    """'linear_classifier.LinearSVM' -> 'linear_classifier'."""
+    return target.split(".", 1)[0]
+
+
 class SandboxError(Exception):
     """Base class: something about the student's code kept a call from giving a value."""
 
@@ -43,9 +50,9 @@ class SandboxError(Exception):
 class StudentError(SandboxError):
     """The student's code raised an exception (NotImplementedError, ValueError, SystemExit...)."""
 
-    def __init__(self, exc_type, message, where):
-        self.exc_type, self.message, self.where = exc_type, message, where
-        super().__init__(self.describe())
+    def __init__(self, exc_type, message, where, during=""):
+        self.exc_type, self.message, self.where, self.during = exc_type, message, where, during
+        super().__init__((f"While {during}, your code " if during else "") + self.describe())
 
     def describe(self):
         if self.exc_type == "NotImplementedError":
@@ -83,12 +90,21 @@ class WorkerDied(SandboxError):
 class Limits:
     """Resource limits of one worker process (POSIX rlimits where available)."""
 
-    call_seconds: float = 20.0      # wall clock, per call
-    cpu_seconds: int = 120          # CPU time of the whole worker
-    memory_bytes: int = 3 << 30     # address space
-    file_bytes: int = 64 << 20      # largest file the worker may write
-    output_bytes: int = 64 << 10    # student output kept (head and tail) per worker
-    start_seconds: float = 30.0     # to import numpy and answer the first request
+    call_seconds: float = 20.0          # wall clock, per call
+    submission_seconds: float = 180.0   # wall clock of all calls to one submission together
+    cpu_seconds: int = 120              # CPU time of one worker process
+    memory_bytes: int = 3 << 30         # address space of one process
+    file_bytes: int = 64 << 20          # largest file the worker may write
+    processes: int = 64                 # processes of the worker's uid (jailed workers only)
+    disk_bytes: int = 256 << 20         # the jailed worker's writable folder (a tmpfs)
+    output_bytes: int = 64 << 10        # student output kept (head and tail) per worker
+    start_seconds: float = 30.0         # to import numpy and answer the first request
+    import_seconds: float = 10.0        # to import one lib module
+
+    def rlimits(self):
+        """{resource name: value} for the worker (NPROC only means something under its own uid)."""
+        return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
+                "RLIMIT_FSIZE": self.file_bytes, "RLIMIT_CORE": 0}
 
 
 class _OutputTail:
@@ -117,13 +133,13 @@ class _OutputTail:
             return (self.head.decode(errors="replace") + middle + self.tail.decode(errors="replace"))
 
 
-def _limit_resources(limits):
+def _limit_resources(rlimits):
+    """preexec_fn: a new session (so a timeout can kill the group), then the rlimits."""
     def apply():
         os.setsid()
         if resource is None:
             return
-        for name, value in (("RLIMIT_CPU", limits.cpu_seconds), ("RLIMIT_AS", limits.memory_bytes),
-                            ("RLIMIT_FSIZE", limits.file_bytes), ("RLIMIT_CORE", 0)):
+        for name, value in rlimits.items():
             if hasattr(resource, name):
                 resource.setrlimit(getattr(resource, name), (value, value))
     return apply
@@ -155,9 +171,17 @@ class Sandbox:
     Use as a context manager; `call`, `new`, `map` and `time` start the worker on first use.
     """
 
-    def __init__(self, submission_dir, limits=Limits()):
+    def __init__(self, submission_dir, limits=Limits(), hidden=()):
+        """`hidden`: paths a jailed worker must not see even if they sit under the interpreter's
+        folders (the course root, the submissions, the results); see isolation.readonly_paths."""
         self.lib_dir = Path(submission_dir) / "lib"
         self.limits = limits
+        self.hidden = tuple(hidden)
+        self.jailed = jail_available()[0]
+        self.uids = UidPool() if self.jailed else None
+        self.seconds_used = 0.0       # wall time of all calls so far, against limits.submission_seconds
+        self.failures = {}            # request description -> the failure to raise again at once
+        self.imported = set()         # lib modules imported by the current worker
         self.process = None
         self.generation = 0           # bumped at every (re)start; handles die with their worker
         self.workdir = None
@@ -192,22 +216,42 @@ class Sandbox:
                "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
                "TMPDIR": str(submission)}
         env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+        worker = [sys.executable, "-I", str(private / "worker.py"), str(submission),
+                  str(request_read), str(response_write)]
+        if self.jailed:
+            command, rlimits = self._jail_command(worker, private, submission), {}
+        else:
+            command, rlimits = worker, self.limits.rlimits()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(private / "worker.py"), str(submission),
-             str(request_read), str(response_write)],
-            cwd=submission, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            command, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, pass_fds=(request_read, response_write),
-            preexec_fn=_limit_resources(self.limits) if os.name == "posix" else None)
+            preexec_fn=_limit_resources(rlimits) if os.name == "posix" else None)
         os.close(request_read)
         os.close(response_write)
         self._requests = os.fdopen(self._request_write, "wb")
         self._responses = os.fdopen(self._response_read, "rb", buffering=0)
         self.output = _OutputTail(self.process.stdout, self.limits.output_bytes)
         self.generation += 1
-        self._fresh = True
+        self.imported = set()
+        # Python and numpy start up before any time limit of the student's code begins.
+        self._remembering("starting the worker", self._exchange, {"op": "ping"}, (), {}, "starting the worker",
+                          self.limits.start_seconds)
+
+    def _jail_command(self, worker, private, submission):
+        """`unshare ... jail.py SPEC`: build the jail as root, then become a pool uid (jail.py)."""
+        uid = self.uids.claim()
+        newroot = self.workdir / ".root"
+        newroot.mkdir()
+        spec = {"newroot": str(newroot), "readonly": readonly_paths(self.hidden), "worker_dir": str(private),
+                "submission_source": str(submission), "submission": str(submission),
+                "tmpfs_bytes": self.limits.disk_bytes, "uid": uid,
+                "rlimits": {**self.limits.rlimits(), "RLIMIT_NPROC": self.limits.processes},
+                "argv": worker}
+        return ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
+                sys.executable, "-I", str(Path(__file__).with_name("jail.py")), json.dumps(spec)]
 
     def _stop(self):
-        """End the worker's whole process group and forget it."""
+        """End the worker, every process it started, and forget it."""
         if self.process is None:
             return
         if self.process.poll() is None and os.name == "posix":
@@ -218,6 +262,9 @@ class Sandbox:
         elif self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        if self.jailed:
+            kill_uid(self.uids.uid)
+            self.uids.release()
         for stream in (self._requests, self._responses):
             try:
                 stream.close()
@@ -241,28 +288,59 @@ class Sandbox:
         ready, _, _ = select.select([self._responses], [], [], seconds)
         return bool(ready)
 
-    def _request(self, header, args, kwargs, what, generation=None):
+    def _request(self, header, args, kwargs, what, generation=None, module=None):
+        """Send one request and return the decoded answer, raising a SandboxError subclass.
+
+        `module` (a lib module name) is imported first, in a request of its own with a shorter
+        time limit, so that a module that hangs, crashes or exits at import is reported as such.
+        A call that timed out or killed the worker, and a module that failed to import, fail
+        again at once on later requests: each costs its time limit only once per submission.
+        """
         if generation is not None and generation != self.generation:
             raise SandboxError(f"{what}: the object was lost when the worker restarted after an "
                                "earlier failure.")
+        for key in ("starting the worker", f"import {module}", what):
+            if key in self.failures:
+                raise self.failures[key]
+        if self.seconds_used >= self.limits.submission_seconds:
+            raise SandboxTimeout(self.limits.submission_seconds, "this submission as a whole")
         if self.process is None:
             self._start()
+        if module and module not in self.imported:
+            self._remembering(f"import {module}", self._exchange, {"op": "import", "module": module}, (), {},
+                              f"importing lib/{module}.py", self.limits.import_seconds)
+            self.imported.add(module)
+        return self._remembering(what, self._exchange, header, args, kwargs, what, self.limits.call_seconds)
+
+    def _remembering(self, key, exchange, *args):
+        try:
+            return exchange(*args)
+        except (SandboxTimeout, WorkerDied) as failure:
+            self.failures[key] = failure
+            raise
+        except StudentError as failure:
+            if key.startswith("import "):
+                failure = StudentError(failure.exc_type, failure.message, failure.where, during=args[-2])
+                self.failures[key] = failure
+            raise failure from None
+
+    def _exchange(self, header, args, kwargs, what, limit):
         header = dict(header)
         arrays = []
         header["args"] = [wire.encode(a, arrays) for a in args]
         header["kwargs"] = {k: wire.encode(v, arrays) for k, v in kwargs.items()}
         header["arrays"] = len(arrays)
-        # The first request of a worker also waits for it to start (Python and numpy imports).
-        seconds = self.limits.call_seconds + (self.limits.start_seconds if self._fresh else 0)
-        self._fresh = False
+        seconds = min(limit, self.limits.submission_seconds - self.seconds_used)
+        started = time.perf_counter()
         try:
             wire.write_message(self._requests, header, arrays)
             ready = self._await_response(seconds)
         except BrokenPipeError:
             ready = True  # the worker is gone; reading tells how it ended
+        self.seconds_used += time.perf_counter() - started
         if not ready:
             self._stop()
-            raise SandboxTimeout(self.limits.call_seconds, what)
+            raise SandboxTimeout(limit, what)
         try:
             answer, answer_arrays = wire.read_message(self._responses)
             value = wire.decode(answer.get("value"), answer_arrays)
@@ -288,11 +366,12 @@ class Sandbox:
 
     def call(self, target, *args, **kwargs):
         """Call `lib.<target>` (e.g. 'linear_svm.svm_loss_naive') and return its decoded value."""
-        return self._request({"op": "call", "target": target}, args, kwargs, target)
+        return self._request({"op": "call", "target": target}, args, kwargs, target, module=_module(target))
 
     def call_reporting_mutation(self, target, *args):
         """(value, positions of the array arguments that `lib.<target>(*args)` modified)."""
-        answer = self._request({"op": "call_reporting_mutation", "target": target}, args, {}, target)
+        answer = self._request({"op": "call_reporting_mutation", "target": target}, args, {}, target,
+                               module=_module(target))
         if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], list)
                 and all(type(i) is int and 0 <= i < len(args) for i in answer[1])):
             raise SandboxError(f"{target}: the worker sent an answer the grader cannot read.")
@@ -300,17 +379,19 @@ class Sandbox:
 
     def new(self, target, *args, **kwargs):
         """Construct `lib.<target>(*args)` in the worker and return a RemoteObject for it."""
-        handle = self._request({"op": "call", "target": target, "keep": True}, args, kwargs, target)
+        handle = self._request({"op": "call", "target": target, "keep": True}, args, kwargs, target,
+                               module=_module(target))
         return RemoteObject(self, handle, self.generation)
 
     def map(self, target, args_list):
         """Call `lib.<target>(*args)` for each args tuple in one round trip; list of values."""
         return self._request({"op": "map", "target": target}, [list(a) for a in args_list], {},
-                             target)
+                             target, module=_module(target))
 
     def time(self, target, *args, repeat=5):
         """Seconds taken by each of `repeat` calls of `lib.<target>(*args)` inside the worker."""
-        return self._request({"op": "time", "target": target, "repeat": repeat}, args, {}, target)
+        return self._request({"op": "time", "target": target, "repeat": repeat}, args, {}, target,
+                             module=_module(target))
 
     def run(self, routine, *args):
         """Run `worker_side.<routine>(*args)` in the worker (e.g. 'backprop.evaluate_graph')."""

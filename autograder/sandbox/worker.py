@@ -19,6 +19,7 @@ Requests (JSON headers, see wire.py):
   {"op": "call_reporting_mutation", "target": ..., "args": [...]}
                     -> (value, [positions of the array arguments that the call modified])
   {"op": "map",     "target": ..., "args": [[...], [...]]}   -> list of values, one call each
+  {"op": "import",  "module": "linear_svm"}    -> None, once lib.linear_svm is imported
   {"op": "run",     "target": "backprop.routine", "args": [...]}  -> worker_side routine's value
   {"op": "time",    "target": ..., "args": [...], "repeat": n} -> list of seconds per call
 Answers: {"ok": true, "value": ...} or {"ok": false, "error": {"type", "message", "where"}}.
@@ -114,6 +115,9 @@ class Worker:
             return seconds, False
         if op == "run":
             return self.check_side(request["target"])(*args, **kwargs), False
+        if op == "import":
+            importlib.import_module(LIB_PREFIX + request["module"])
+            return None, False
         if op == "ping":
             return "pong", False
         raise ValueError(f"unknown request {op!r}")
