@@ -24,7 +24,8 @@ from threadpoolctl import threadpool_info
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.instructor.reference import copy_reference_lib  # noqa: E402
+from autograder.instructor.known_bugs import load_known_bugs, make_bug_submission  # noqa: E402
+from autograder.instructor.reference import copy_reference_lib, copy_stub_lib  # noqa: E402
 from solutions.linear_svm import svm_loss_vectorized  # noqa: E402
 
 
@@ -62,6 +63,43 @@ def grading_time(repeat):
         return median_time(lambda: subprocess.run(command, check=True, cwd=ROOT), repeat)
 
 
+# Hostile submissions that end quickly (the slow ones, loops and bombs, cost their time limit
+# by design and are measured by tests/test_attacks.py, not here).
+QUICK_ATTACKS = ("sys_exit_at_import", "os_exit_at_import", "monkeypatches_numpy_and_builtins", "lying_objects",
+                 "returns_lists_wrong_shapes_nan", "prints_100mb", "memory_bomb")
+
+
+def class_of_100(root):
+    """100 svm submissions: references, stubs, every known bug and quick attacks, round-robin."""
+    makers = [lambda d: copy_reference_lib(d), lambda d: copy_stub_lib(d)]
+    makers += [lambda d, b=bug: make_bug_submission(b, d) for bug in load_known_bugs("svm")]
+    for name in QUICK_ATTACKS:
+        path = ROOT / "tests" / "attacks" / f"{name}.py"
+        module = next(line.split(":", 1)[1].strip() for line in path.read_text().splitlines()
+                      if line.startswith("module:"))
+        base = copy_stub_lib if "base: stub" in path.read_text() else copy_reference_lib
+
+        def make(d, base=base, module=module, code=path.read_text()):
+            base(d)
+            target = Path(d) / "lib" / f"{module}.py"
+            target.write_text(target.read_text() + "\n\n" + code)
+        makers.append(make)
+    for i in range(100):
+        makers[i % len(makers)](root / f"student{i:03d}")
+
+
+def batch_time(jobs=2):
+    """Wall time of `grade-all --jobs 2` on 100 mixed svm submissions (one run)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "class"
+        class_of_100(root)
+        command = [sys.executable, "-m", "autograder", "grade-all", str(root), "--assignment", "svm",
+                   "--csv", str(Path(folder) / "grades.csv"), "--jobs", str(jobs), "--seed", "1"]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+        return time.perf_counter() - start
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -74,15 +112,17 @@ def main():
               f"{pool['num_threads']} threads: {pool['filepath']}")
     ratio, kernel, floor = svm_vs_gemm(repeat)
     grade = grading_time(repeat)
+    batch = batch_time()
     rows = [
         ("svm_loss_vectorized / its 2 GEMMs (N=500, D=3073, C=10)", f"{ratio:.2f}x", "<= 1.5x",
          f"{kernel * 1e3:.2f} ms vs {floor * 1e3:.2f} ms"),
         ("grade one svm submission (worker start included)", f"{grade:.2f} s", "<= 3 s", f"median of {repeat}"),
+        ("grade-all 100 mixed svm submissions, --jobs 2", f"{batch:.0f} s", "<= 120 s", "one run"),
     ]
     print(f"\n{'measure':<58} {'value':>9} {'target':>8}  detail")
     for name, value, target, detail in rows:
         print(f"{name:<58} {value:>9} {target:>8}  {detail}")
-    print("\n" + json.dumps({"svm_gemm_ratio": ratio, "grade_svm_seconds": grade}))
+    print("\n" + json.dumps({"svm_gemm_ratio": ratio, "grade_svm_seconds": grade, "batch_100_seconds": batch}))
 
 
 if __name__ == "__main__":

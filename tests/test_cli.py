@@ -86,3 +86,41 @@ def test_check_exits_1_on_the_stubs(tmp_path):
 def test_console_script_is_installed():
     completed = subprocess.run(["autograder", "--help"], capture_output=True, text=True)
     assert completed.returncode == 0 and "grade-all" in completed.stdout
+
+
+def test_grade_all_resumes_and_force_regrades(tmp_path):
+    copy_reference_lib(tmp_path / "class" / "ada")
+    copy_reference_lib(tmp_path / "class" / "bob")
+    args = ("grade-all", str(tmp_path / "class"), "--assignment", "svm", "--csv", str(tmp_path / "g.csv"),
+            "--results-dir", str(tmp_path / "results"), "--seed", "5", "--jobs", "2")
+    first = autograder(*args)
+    assert first.returncode == 0 and "graded 2 students, kept 0 earlier results" in first.stdout
+    again = autograder(*args)
+    assert "graded 0 students, kept 2 earlier results" in again.stdout
+    other_seed = autograder(*args[:-4], "--seed", "6", "--jobs", "2")
+    assert "graded 2 students, kept 0 earlier results" in other_seed.stdout
+    forced = autograder(*args, "--force")
+    assert "graded 2 students, kept 0 earlier results" in forced.stdout and "slowest:" in forced.stdout
+
+
+def test_a_student_the_grader_cannot_grade_gets_zeros_and_the_batch_goes_on(tmp_path, monkeypatch):
+    from autograder.instructor import grade
+
+    copy_reference_lib(tmp_path / "class" / "ada")
+    copy_reference_lib(tmp_path / "class" / "bob")
+    real = grade.grade_submission
+
+    def failing_for_bob(folder, assignment, seed):
+        if folder.name == "bob":
+            raise RuntimeError("simulated grader failure")
+        return real(folder, assignment, seed)
+
+    monkeypatch.setattr(grade, "grade_submission", failing_for_bob)
+    report = grade.grade_all(tmp_path / "class", "svm", tmp_path / "g.csv", seed=3, jobs=2,
+                             results_dir=tmp_path / "results")
+    assert report.results["ada"].score == report.results["ada"].max_score
+    assert report.results["bob"].score == 0 and list(report.failed) == ["bob"]
+    assert all("could not be graded: the grader failed (RuntimeError: simulated grader failure)" in t.output
+               for t in report.results["bob"].tests)
+    assert "could not grade bob" in report.summary()
+    assert json.loads((tmp_path / "results" / "bob.json").read_text())["score"] == 0

@@ -3,10 +3,11 @@ import csv
 import io
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,24 +57,49 @@ def student_folders(root):
     return sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-# A grader process that runs longer than this is ended; the student gets zero with the reason.
-STUDENT_SECONDS = 900
+def _grade_task(folder, assignment_name, seed, out):
+    """Grade one student inside a pool process and write its results. → (results dict, None) or (None, why)
 
-
-def _grade_in_subprocess(folder, assignment_name, seed, out):
-    """Grade one student in a fresh grader process (isolates grading state and runs in parallel).
-
-    Returns (Results, None), or (None, why) when the grader process itself failed.
+    The pool's processes are forked from the grader, so Python, numpy and pytest are imported
+    once per process, not once per student; each student still gets fresh workers of their own.
     """
-    command = [sys.executable, "-m", "autograder", "grade", str(folder), "--assignment", assignment_name,
-               "--seed", str(seed), "--out", str(out), "--quiet"]
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=STUDENT_SECONDS)
-    except subprocess.TimeoutExpired:
-        return None, f"grading did not finish within {STUDENT_SECONDS} s"
-    if completed.returncode != 0 or not Path(out).is_file():
-        return None, f"the grader stopped with exit code {completed.returncode}: {completed.stderr.strip()[-600:]}"
-    return Results.read(out), None
+        results = grade_submission(folder, assignment_name, seed)
+    except Exception as exc:  # a grader bug must not stop the class; the student is told
+        return None, f"the grader failed ({type(exc).__name__}: {exc})"
+    results.write(out)
+    return results.to_dict(), None
+
+
+def _pool(jobs):
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+
+
+def _run_pool(todo, jobs, assignment_name, seed, out_dir, progress):
+    """{student: (results dict or None, why)} for the folders in `todo`.
+
+    A pool process that dies (only a grader bug or the machine can do that) breaks the pool: the
+    students it took down are graded again once in a fresh pool, and fail if that breaks too.
+    """
+    outcomes, attempts = {}, {}
+    while todo:
+        retry = []
+        with _pool(jobs) as pool:
+            futures = {pool.submit(_grade_task, f, assignment_name, seed, out_dir / f"{f.name}.json"): f
+                       for f in todo}
+            for future in as_completed(futures):
+                folder = futures[future]
+                try:
+                    outcomes[folder.name] = future.result()
+                except BrokenProcessPool:
+                    attempts[folder.name] = attempts.get(folder.name, 0) + 1
+                    if attempts[folder.name] < 2:
+                        retry.append(folder)
+                        continue
+                    outcomes[folder.name] = (None, "the grading process crashed twice")
+                progress.update()
+        todo = retry
+    return outcomes
 
 
 def failed_results(assignment_name, seed, why):
@@ -113,18 +139,16 @@ def grade_all(root, assignment_name, csv_path, seed, jobs=None, results_dir=None
                 report.resumed.append(folder.name)
             else:
                 todo.append(folder)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_grade_in_subprocess, f, assignment_name, seed, out_dir / f"{f.name}.json"): f
-                       for f in todo}
-            for future in tqdm(as_completed(futures), total=len(futures), desc=f"grading {assignment_name}",
-                               unit="student", file=sys.stderr):
-                student = futures[future].name
-                results, why = future.result()
-                if results is None:
-                    results = failed_results(assignment_name, seed, why)
-                    results.write(out_dir / f"{student}.json")
-                    report.failed[student] = why
-                report.results[student] = results
+        with tqdm(total=len(todo), desc=f"grading {assignment_name}", unit="student", file=sys.stderr) as progress:
+            outcomes = _run_pool(todo, jobs, assignment_name, seed, out_dir, progress)
+        for student, (data, why) in outcomes.items():
+            if data is None:
+                results = failed_results(assignment_name, seed, why)
+                results.write(out_dir / f"{student}.json")
+                report.failed[student] = why
+            else:
+                results = Results.from_dict(data)
+            report.results[student] = results
     write_csv(csv_path, report.results)
     return report
 
