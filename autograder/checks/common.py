@@ -6,6 +6,7 @@ applies. Values from the worker are already plain numbers and numpy arrays (wire
 helpers check that they are the numbers the contract asks for.
 """
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -86,7 +87,11 @@ def tolerance(*arrays):
 
 
 def check_close(actual, expected, fn, what, on, tol, hint=""):
-    """Raise CheckFailed unless `actual` matches `expected` within relative `tol`."""
+    """Raise CheckFailed unless `actual` matches `expected` within relative `tol`.
+
+    `hint` is a string, or a function returning one that is called only on failure (for hints
+    that are costly to work out, such as trying known mistakes).
+    """
     if isinstance(expected, np.ndarray):
         error = array_error(actual, expected)
         measure = "max |difference| / max |value|"
@@ -98,6 +103,7 @@ def check_close(actual, expected, fn, what, on, tol, hint=""):
                    f"{error:.2e} (tolerance {tol:.0e}).")
         if not isinstance(expected, np.ndarray):
             message += f" Expected {expected:.6g}, got {actual:.6g}."
+        hint = hint() if callable(hint) else hint
         raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
     return error
 
@@ -167,3 +173,211 @@ def check_unchanged(student, target, args, names, fn):
                           f"{', '.join(changed)}; it must leave them unchanged (work on a copy, e.g. "
                           "`W = W.copy()`, or build new arrays instead of `+=` on an input).")
     return value
+
+
+# -- Loss functions `f(W, X, y, reg) -> (loss, dW)` with the contract's L2 term ------------------
+
+def random_problem(rng, N, D, C, dtype=np.float64, scale=1.0):
+    """W (D, C) ~ 0.1 * scale * N(0, 1), X (N, D) ~ scale * N(0, 1), y (N,) uniform in [0, C)."""
+    W = (0.1 * scale * rng.standard_normal((D, C))).astype(dtype)
+    X = (scale * rng.standard_normal((N, D))).astype(dtype)
+    y = rng.integers(0, C, size=N)
+    return W, X, y
+
+
+def check_regularization(student, target, W, X, y, reg):
+    """Going from reg = 0 to `reg` must add reg * sum(W * W) to the loss and 2 * reg * W to dW."""
+    fn = target.split(".")[-1]
+    on = describe_shapes(W=W, X=X, reg=reg)
+    loss0, dW0 = expect_loss_and_grad(student.call(target, W, X, y, 0.0), W, fn)
+    loss1, dW1 = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
+    check_close(loss1 - loss0, reg * np.sum(W * W), fn,
+                f"the change of the loss when reg goes from 0 to {reg:g}", on, 1e-7,
+                "the regularization term is reg * np.sum(W * W), added once (not per example).")
+    change = dW1 - dW0
+    hint = ""
+    if np.allclose(change, reg * W):
+        hint = "the derivative of reg * sum(W * W) is 2 * reg * W: the factor 2 is missing."
+    elif np.allclose(change, 0):
+        hint = "dW does not include the regularization gradient 2 * reg * W."
+    check_close(change, 2 * reg * W, fn, f"the change of dW when reg goes from 0 to {reg:g}", on, 1e-7, hint)
+
+
+def check_versions_agree(student, target, other, problems, tol=1e-9):
+    """`target` returns the same loss and dW as the student's `other` on each (W, X, y, reg)."""
+    fn, other_fn = target.split(".")[-1], other.split(".")[-1]
+    for W, X, y, reg in problems:
+        on = describe_shapes(W=W, X=X, reg=reg)
+        loss_o, dW_o = expect_loss_and_grad(student.call(other, W, X, y, reg), W, other_fn)
+        loss_t, dW_t = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
+        compared = f"compared with your {other_fn}; one of the two is wrong"
+        check_close(loss_t, loss_o, fn, f"the loss ({compared})", on, tol)
+        check_close(dW_t, dW_o, fn, f"dW ({compared})", on, tol)
+
+
+def gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name):
+    """A sentence telling a consistent-but-wrong loss (`loss_name` is what it should be) apart from
+    a gradient that disagrees with its own loss: the student's own loss, gradient-checked at the
+    same input in float64."""
+    fn = target.split(".")[-1]
+    try:
+        check_gradient(student, target, W.astype(np.float64), (X.astype(np.float64), y, reg),
+                       dW.astype(np.float64), fn, "the same input", rng)
+    except CheckFailed:
+        return "Your dW also disagrees with the numerical gradient of your own loss."
+    return ("Your dW does match the numerical gradient of your own loss: loss and gradient are consistent, "
+            f"but the loss itself is not {loss_name}.")
+
+
+def check_loss_against_reference(student, target, reference_fn, problems, rng, loss_name, hint_for=None):
+    """The student's `target` returns the reference's loss and dW on each (W, X, y, reg).
+
+    `problems` may be a generator that draws each problem from `rng` when it is needed.
+    `hint_for(loss, dW, W, X, y, reg, part)` returns the hint of a known mistake that reproduces
+    the student's `part` ("loss" or "dW"), or ""; it runs only when a comparison fails. A wrong
+    dW is also gradient-checked against the student's own loss (see `gradient_consistency`).
+    """
+    fn = target.split(".")[-1]
+    for W, X, y, reg in problems:
+        on = describe_shapes(W=W, X=X, reg=reg)
+        loss, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
+        expected_loss, expected_dW = reference_fn(W, X, y, reg)
+        tol = tolerance(W)
+
+        def hint(part, loss=loss, dW=dW, W=W, X=X, y=y, reg=reg):
+            return hint_for(loss, dW, W, X, y, reg, part) if hint_for else ""
+        check_close(loss, expected_loss, fn, "the loss", on, tol, lambda: hint("loss"))
+        try:
+            check_close(dW, expected_dW, fn, "dW", on, tol, lambda: hint("dW"))
+        except CheckFailed as failure:
+            consistency = gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name)
+            raise CheckFailed(f"{failure}\n{consistency}") from None
+
+
+# -- Linear classifiers (lib/linear_classifier.py) trained with a student's loss --------------
+
+@contextmanager
+def needed_for_training(class_name, target):
+    """Turn a failure inside into "<class_name> trains with your <target>, so that must be right first"."""
+    try:
+        yield
+    except CheckFailed as failure:
+        raise CheckFailed(f"{class_name} trains with your {target.split('.')[-1]}, so that must be right "
+                          f"first: {failure}") from None
+
+
+def require_gradient_for_training(student, target, class_name, rng, reg=0.1):
+    """The classifier's loss `target` passes the student's own gradient check (8 x 6, 4 classes)."""
+    fn = target.split(".")[-1]
+    W, X, y = random_problem(rng, 8, 6, 4)
+    _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
+    with needed_for_training(class_name, target):
+        check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng)
+
+
+def require_reference_loss_for_training(student, target, reference_fn, class_name, rng, reg=0.1):
+    """The classifier's loss `target` matches the reference on one input (30 x 12, 5 classes)."""
+    fn = target.split(".")[-1]
+    W, X, y = random_problem(rng, 30, 12, 5)
+    loss, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
+    expected_loss, expected_dW = reference_fn(W, X, y, reg)
+    with needed_for_training(class_name, target):
+        check_close(loss, expected_loss, fn, "the loss", describe_shapes(W=W, X=X), 1e-7)
+        check_close(dW, expected_dW, fn, "dW", describe_shapes(W=W, X=X), 1e-7)
+
+
+def blobs(rng, N=300, D=5, C=3):
+    """Well separated Gaussian clusters with a bias column: a linear classifier reaches ~100 %."""
+    centers = 4.0 * rng.standard_normal((C, D - 1))
+    y = rng.integers(0, C, size=N)
+    X = centers[y] + 0.5 * rng.standard_normal((N, D - 1))
+    return np.hstack([X, np.ones((N, 1))]), y
+
+
+def student_train(classifier, class_name, X, y, **kwargs):
+    """The loss history of `classifier.train(X, y, **kwargs)` in the worker, as a list."""
+    history = classifier.call("train", X, y, **kwargs)
+    if not isinstance(history, list):
+        raise CheckFailed(f"{class_name}.train should return a list of losses; it returned {type(history).__name__}.")
+    return history
+
+
+def check_train_predict(student, class_name, rng):
+    """`linear_classifier.<class_name>` trains and predicts by the contract on separable blobs.
+
+    W is drawn first from the seed, train returns one loss per iteration and reduces it, runs
+    with the same seed repeat exactly, and predict returns integer labels that fit the data.
+    """
+    X, y = blobs(rng)
+    N, D = X.shape
+    seed = 231
+    settings = dict(learning_rate=1e-2, reg=1e-4, batch_size=50, seed=seed)
+    untrained = student.new(f"linear_classifier.{class_name}")
+    history = student_train(untrained, class_name, X, y, num_iters=0, **settings)
+    if history:
+        raise CheckFailed(f"{class_name}.train with num_iters=0 returned {len(history)} losses; expected none.")
+    W0 = expect_array(untrained.get("W"), (D, 3), f"{class_name}.train", "self.W")
+    expected_W0 = 0.001 * np.random.default_rng(seed).standard_normal((D, 3))
+    check_close(W0, expected_W0, f"{class_name}.train", "the initial W", "seed=231", 1e-12,
+                "on the first call W is 0.001 * rng.standard_normal((D, C)) with "
+                "rng = np.random.default_rng(seed), before any batch is drawn.")
+    classifier = student.new(f"linear_classifier.{class_name}")
+    history = student_train(classifier, class_name, X, y, num_iters=200, **settings)
+    if len(history) != 200:
+        raise CheckFailed(f"{class_name}.train returned {len(history)} losses for num_iters=200; "
+                          "expected one per iteration.")
+    losses = np.array([expect_number(v, f"{class_name}.train", "each loss") for v in history])
+    if not losses[-20:].mean() < 0.5 * losses[:20].mean():
+        raise CheckFailed(f"{class_name}.train did not reduce the loss on separable data: mean of the first "
+                          f"20 losses {losses[:20].mean():.4g}, of the last 20 {losses[-20:].mean():.4g}. "
+                          "Check the update W = W - learning_rate * grad.")
+    predictions = expect_array(classifier.call("predict", X), (N,), f"{class_name}.predict", "the labels", "iu")
+    accuracy = float(np.mean(predictions == y))
+    if accuracy < 0.9:
+        raise CheckFailed(f"{class_name}.predict is right on {accuracy:.0%} of well separated training data "
+                          "after training; expected at least 90 %. predict should return "
+                          "np.argmax(X @ self.W, axis=1).")
+    again = student.new(f"linear_classifier.{class_name}")
+    repeat = student_train(again, class_name, X, y, num_iters=200, **settings)
+    if not np.allclose(np.array(repeat, dtype=float), losses, rtol=1e-12, atol=0):
+        raise CheckFailed(f"Two {class_name}.train runs with the same seed gave different losses; draw the "
+                          "initial W and every batch from rng = np.random.default_rng(seed).")
+
+
+def digits_problem(reference):
+    """(X_train, y_train, X_val, y_val) of the digits in fast mode, from the reference's loader."""
+    data = reference.data.load_dataset("digits", fast=True)
+    return data["X_train"], data["y_train"], data["X_val"], data["y_val"]
+
+
+def check_training_matches_reference(student, reference, class_name, rng, training):
+    """`class_name`.train with a seed drawn from `rng` gives the reference's loss history on the digits."""
+    X, y, _, _ = digits_problem(reference)
+    seed = int(rng.integers(2**31))
+    classifier = student.new(f"linear_classifier.{class_name}")
+    history = np.array([expect_number(v, f"{class_name}.train", "each loss")
+                        for v in student_train(classifier, class_name, X, y, seed=seed, **training)])
+    expected = np.array(getattr(reference.linear_classifier, class_name)().train(X, y, seed=seed, **training))
+    if history.shape != expected.shape:
+        raise CheckFailed(f"{class_name}.train returned {history.size} losses for num_iters={training['num_iters']}.")
+    check_close(history, expected, f"{class_name}.train", "the loss history", f"the digits, seed={seed}", 1e-6,
+                "draw W first, then each batch with rng.choice(N, batch_size, replace=True), and update "
+                "W = W - learning_rate * grad after recording the loss.")
+
+
+def check_accuracy_matches_reference(student, reference, class_name, rng, training, band=0.02):
+    """A `class_name` trained in the worker reaches the reference's digits validation accuracy − `band`."""
+    X, y, X_val, y_val = digits_problem(reference)
+    seed = int(rng.integers(2**31))
+    classifier = student.new(f"linear_classifier.{class_name}")
+    student_train(classifier, class_name, X, y, seed=seed, **training)
+    predictions = expect_array(classifier.call("predict", X_val), y_val.shape, f"{class_name}.predict",
+                               "the labels", "iu")
+    accuracy = float(np.mean(predictions == y_val))
+    ref = getattr(reference.linear_classifier, class_name)()
+    ref.train(X, y, seed=seed, **training)
+    expected = float(np.mean(ref.predict(X_val) == y_val))
+    if accuracy < expected - band:
+        raise CheckFailed(f"{class_name} reaches {accuracy:.1%} validation accuracy on the digits; the reference "
+                          f"reaches {expected:.1%} with the same seed and settings (at least "
+                          f"{expected - band:.1%} needed).")

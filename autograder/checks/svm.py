@@ -8,8 +8,11 @@ are right, so returning zeros earns nothing.
 import numpy as np
 import pytest
 
-from .common import (CheckFailed, check_close, check_gradient, check_loop_free, check_unchanged,
-                     describe_shapes, expect_array, expect_loss_and_grad, expect_number, tolerance)
+from .common import (check_accuracy_matches_reference, check_close, check_gradient, check_loop_free,
+                     check_loss_against_reference, check_regularization, check_train_predict,
+                     check_training_matches_reference, check_unchanged, check_versions_agree,
+                     describe_shapes, expect_loss_and_grad, random_problem,
+                     require_gradient_for_training, require_reference_loss_for_training)
 
 NAIVE = "linear_svm.svm_loss_naive"
 VECTORIZED = "linear_svm.svm_loss_vectorized"
@@ -54,21 +57,7 @@ def require_lecture_loss(student, target):
 def require_vectorized_gradient(student, rng):
     """LinearSVM trains with svm_loss_vectorized: its loss and gradient must be right first."""
     require_lecture_loss(student, VECTORIZED)
-    W, X, y = random_problem(rng, 8, 6, 4)
-    _, dW = expect_loss_and_grad(student.call(VECTORIZED, W, X, y, 0.1), W, "svm_loss_vectorized")
-    try:
-        check_gradient(student, VECTORIZED, W, (X, y, 0.1), dW, "svm_loss_vectorized",
-                       describe_shapes(W=W, X=X, reg=0.1), rng)
-    except CheckFailed as failure:
-        raise CheckFailed(f"LinearSVM trains with your svm_loss_vectorized, so that must be right first: "
-                          f"{failure}") from None
-
-
-def random_problem(rng, N, D, C, dtype=np.float64, scale=1.0):
-    W = (0.1 * scale * rng.standard_normal((D, C))).astype(dtype)
-    X = (scale * rng.standard_normal((N, D))).astype(dtype)
-    y = rng.integers(0, C, size=N)
-    return W, X, y
+    require_gradient_for_training(student, VECTORIZED, "LinearSVM", rng)
 
 
 @pytest.mark.points(2)
@@ -93,21 +82,7 @@ def test_svm_loss_naive_regularization(student, public_rng):
     """Regularization adds reg * sum(W * W) to the loss and 2 * reg * W to dW."""
     require_lecture_loss(student, NAIVE)
     W, X, y = random_problem(public_rng, 6, 5, 3)
-    reg = 0.7
-    on = describe_shapes(W=W, X=X, reg=reg)
-    loss0, dW0 = expect_loss_and_grad(student.call(NAIVE, W, X, y, 0.0), W, "svm_loss_naive")
-    loss1, dW1 = expect_loss_and_grad(student.call(NAIVE, W, X, y, reg), W, "svm_loss_naive")
-    check_close(loss1 - loss0, reg * np.sum(W * W), "svm_loss_naive",
-                "the change of the loss when reg goes from 0 to 0.7", on, 1e-7,
-                "the regularization term is reg * np.sum(W * W), added once (not per example).")
-    change = dW1 - dW0
-    hint = ""
-    if np.allclose(change, reg * W):
-        hint = "the derivative of reg * sum(W * W) is 2 * reg * W: the factor 2 is missing."
-    elif np.allclose(change, 0):
-        hint = "dW does not include the regularization gradient 2 * reg * W."
-    check_close(change, 2 * reg * W, "svm_loss_naive", "the change of dW when reg goes from 0 to 0.7",
-                on, 1e-7, hint)
+    check_regularization(student, NAIVE, W, X, y, 0.7)
 
 
 @pytest.mark.points(1)
@@ -120,13 +95,8 @@ def test_svm_loss_vectorized_lecture_example(student):
 def test_svm_loss_vectorized_matches_naive(student, public_rng):
     """svm_loss_vectorized returns the same loss and dW as your svm_loss_naive (reg = 0 and 0.1)."""
     require_lecture_loss(student, NAIVE)
-    for reg in (0.0, 0.1):
-        W, X, y = random_problem(public_rng, 50, 20, 10)
-        on = describe_shapes(W=W, X=X, reg=reg)
-        loss_n, dW_n = expect_loss_and_grad(student.call(NAIVE, W, X, y, reg), W, "svm_loss_naive")
-        loss_v, dW_v = expect_loss_and_grad(student.call(VECTORIZED, W, X, y, reg), W, "svm_loss_vectorized")
-        check_close(loss_v, loss_n, "svm_loss_vectorized", "the loss (compared with your svm_loss_naive; one of the two is wrong)", on, 1e-9)
-        check_close(dW_v, dW_n, "svm_loss_vectorized", "dW (compared with your svm_loss_naive; one of the two is wrong)", on, 1e-9)
+    problems = ((*random_problem(public_rng, 50, 20, 10), reg) for reg in (0.0, 0.1))
+    check_versions_agree(student, VECTORIZED, NAIVE, problems)
 
 
 @pytest.mark.points(1)
@@ -151,60 +121,12 @@ def test_svm_loss_inputs_unchanged(student):
         check_close(loss, expected, fn, "the loss", "the lecture's example", 1e-9)
 
 
-def blobs(rng, N=300, D=5, C=3):
-    """Well separated Gaussian clusters with a bias column: a linear classifier reaches ~100 %."""
-    centers = 4.0 * rng.standard_normal((C, D - 1))
-    y = rng.integers(0, C, size=N)
-    X = centers[y] + 0.5 * rng.standard_normal((N, D - 1))
-    return np.hstack([X, np.ones((N, 1))]), y
-
-
 @pytest.mark.points(2)
 def test_linear_svm_train_predict(student, public_rng):
     """LinearSVM.train follows the contract (W drawn from the seed, one loss per iteration, loss falls,
     reproducible) and predict returns integer labels that fit separable data."""
     require_vectorized_gradient(student, public_rng)
-    X, y = blobs(public_rng)
-    N, D = X.shape
-    seed = 231
-    settings = dict(learning_rate=1e-2, reg=1e-4, batch_size=50, seed=seed)
-    untrained = student.new("linear_classifier.LinearSVM")
-    history = student_train(untrained, X, y, num_iters=0, **settings)
-    if history:
-        raise CheckFailed(f"LinearSVM.train with num_iters=0 returned {len(history)} losses; expected none.")
-    W0 = expect_array(untrained.get("W"), (D, 3), "LinearSVM.train", "self.W")
-    expected_W0 = 0.001 * np.random.default_rng(seed).standard_normal((D, 3))
-    check_close(W0, expected_W0, "LinearSVM.train", "the initial W", "seed=231", 1e-12,
-                "on the first call W is 0.001 * rng.standard_normal((D, C)) with "
-                "rng = np.random.default_rng(seed), before any batch is drawn.")
-    svm = student.new("linear_classifier.LinearSVM")
-    history = student_train(svm, X, y, num_iters=200, **settings)
-    if len(history) != 200:
-        raise CheckFailed(f"LinearSVM.train returned {len(history)} losses for num_iters=200; "
-                          "expected one per iteration.")
-    losses = np.array([expect_number(v, "LinearSVM.train", "each loss") for v in history])
-    if not losses[-20:].mean() < 0.5 * losses[:20].mean():
-        raise CheckFailed(f"LinearSVM.train did not reduce the loss on separable data: mean of the first "
-                          f"20 losses {losses[:20].mean():.4g}, of the last 20 {losses[-20:].mean():.4g}. "
-                          "Check the update W = W - learning_rate * grad.")
-    predictions = expect_array(svm.call("predict", X), (N,), "LinearSVM.predict", "the labels", "iu")
-    accuracy = float(np.mean(predictions == y))
-    if accuracy < 0.9:
-        raise CheckFailed(f"LinearSVM.predict is right on {accuracy:.0%} of well separated training data "
-                          "after training; expected at least 90 %. predict should return "
-                          "np.argmax(X @ self.W, axis=1).")
-    again = student.new("linear_classifier.LinearSVM")
-    repeat = student_train(again, X, y, num_iters=200, **settings)
-    if not np.allclose(np.array(repeat, dtype=float), losses, rtol=1e-12, atol=0):
-        raise CheckFailed("Two LinearSVM.train runs with the same seed gave different losses; draw the "
-                          "initial W and every batch from rng = np.random.default_rng(seed).")
-
-
-def student_train(classifier, X, y, **kwargs):
-    history = classifier.call("train", X, y, **kwargs)
-    if not isinstance(history, list):
-        raise CheckFailed(f"LinearSVM.train should return a list of losses; it returned {type(history).__name__}.")
-    return history
+    check_train_predict(student, "LinearSVM", public_rng)
 
 
 ### BEGIN HIDDEN TESTS
@@ -258,30 +180,9 @@ def diagnose(loss, dW, W, X, y, reg, part):
 
 
 def compare_with_reference(student, reference, hidden_rng, target):
-    fn = target.split(".")[-1]
-    reference_fn = getattr(reference.linear_svm, fn)
-    for N, D, C, reg, dtype in HIDDEN_CASES:
-        W, X, y = random_problem(hidden_rng, N, D, C, dtype)
-        on = describe_shapes(W=W, X=X, reg=reg)
-        loss, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
-        expected_loss, expected_dW = reference_fn(W, X, y, reg)
-        tol = tolerance(W)
-        check_close(loss, expected_loss, fn, "the loss", on, tol, diagnose(loss, dW, W, X, y, reg, "loss"))
-        try:
-            check_close(dW, expected_dW, fn, "dW", on, tol, diagnose(loss, dW, W, X, y, reg, "dW"))
-        except CheckFailed as failure:
-            raise CheckFailed(f"{failure}\n{gradient_consistency(student, target, fn, W, X, y, reg, dW, hidden_rng)}") from None
-
-
-def gradient_consistency(student, target, fn, W, X, y, reg, dW, rng):
-    """Tell a consistent-but-wrong loss apart from a gradient that does not match its own loss."""
-    try:
-        check_gradient(student, target, W.astype(np.float64), (X.astype(np.float64), y, reg),
-                       dW.astype(np.float64), fn, "the same input", rng)
-    except CheckFailed:
-        return "Your dW also disagrees with the numerical gradient of your own loss."
-    return ("Your dW does match the numerical gradient of your own loss: loss and gradient are consistent, "
-            "but the loss itself is not the SVM loss.")
+    problems = ((*random_problem(hidden_rng, N, D, C, dtype), reg) for N, D, C, reg, dtype in HIDDEN_CASES)
+    check_loss_against_reference(student, target, getattr(reference.linear_svm, target.split(".")[-1]),
+                                 problems, hidden_rng, "the SVM loss", diagnose)
 
 
 @pytest.mark.points(3)
@@ -317,20 +218,8 @@ def test_svm_loss_gradient_check_hidden(student, hidden_rng):
 
 
 def require_vectorized_matches_reference(student, reference, rng):
-    W, X, y = random_problem(rng, 30, 12, 5)
-    loss, dW = expect_loss_and_grad(student.call(VECTORIZED, W, X, y, 0.1), W, "svm_loss_vectorized")
-    expected_loss, expected_dW = reference.linear_svm.svm_loss_vectorized(W, X, y, 0.1)
-    try:
-        check_close(loss, expected_loss, "svm_loss_vectorized", "the loss", describe_shapes(W=W, X=X), 1e-7)
-        check_close(dW, expected_dW, "svm_loss_vectorized", "dW", describe_shapes(W=W, X=X), 1e-7)
-    except CheckFailed as failure:
-        raise CheckFailed(f"LinearSVM trains with your svm_loss_vectorized, so that must be right first: "
-                          f"{failure}") from None
-
-
-def digits_problem(reference):
-    data = reference.data.load_dataset("digits", fast=True)
-    return data["X_train"], data["y_train"], data["X_val"], data["y_val"]
+    require_reference_loss_for_training(student, VECTORIZED, reference.linear_svm.svm_loss_vectorized,
+                                        "LinearSVM", rng)
 
 
 TRAINING = dict(learning_rate=1e-3, reg=1e-2, num_iters=300, batch_size=100)
@@ -341,18 +230,7 @@ def test_linear_svm_train_matches_reference(student, reference, hidden_rng):
     """LinearSVM.train with a hidden seed follows the reference trajectory on the digits (same initial
     W, batches and updates)."""
     require_vectorized_matches_reference(student, reference, hidden_rng)
-    X, y, _, _ = digits_problem(reference)
-    seed = int(hidden_rng.integers(2**31))
-    svm = student.new("linear_classifier.LinearSVM")
-    history = np.array([expect_number(v, "LinearSVM.train", "each loss")
-                        for v in student_train(svm, X, y, seed=seed, **TRAINING)])
-    ref = reference.linear_classifier.LinearSVM()
-    expected = np.array(ref.train(X, y, seed=seed, **TRAINING))
-    if history.shape != expected.shape:
-        raise CheckFailed(f"LinearSVM.train returned {history.size} losses for num_iters={TRAINING['num_iters']}.")
-    check_close(history, expected, "LinearSVM.train", "the loss history", f"the digits, seed={seed}", 1e-6,
-                "draw W first, then each batch with rng.choice(N, batch_size, replace=True), and update "
-                "W = W - learning_rate * grad after recording the loss.")
+    check_training_matches_reference(student, reference, "LinearSVM", hidden_rng, TRAINING)
 
 
 @pytest.mark.points(2)
@@ -360,17 +238,5 @@ def test_linear_svm_accuracy(student, reference, hidden_rng):
     """A LinearSVM trained with the student's train/predict reaches the reference's validation accuracy
     on the digits (within 2 points)."""
     require_vectorized_matches_reference(student, reference, hidden_rng)
-    X, y, X_val, y_val = digits_problem(reference)
-    seed = int(hidden_rng.integers(2**31))
-    svm = student.new("linear_classifier.LinearSVM")
-    student_train(svm, X, y, seed=seed, **TRAINING)
-    predictions = expect_array(svm.call("predict", X_val), y_val.shape, "LinearSVM.predict", "the labels", "iu")
-    accuracy = float(np.mean(predictions == y_val))
-    ref = reference.linear_classifier.LinearSVM()
-    ref.train(X, y, seed=seed, **TRAINING)
-    expected = float(np.mean(ref.predict(X_val) == y_val))
-    if accuracy < expected - 0.02:
-        raise CheckFailed(f"LinearSVM reaches {accuracy:.1%} validation accuracy on the digits; the reference "
-                          f"reaches {expected:.1%} with the same seed and settings (at least "
-                          f"{expected - 0.02:.1%} needed).")
+    check_accuracy_matches_reference(student, reference, "LinearSVM", hidden_rng, TRAINING)
 ### END HIDDEN TESTS

@@ -37,7 +37,7 @@ RELEASE_MARKER = ".gradlab-release"
 STUDENT_AUTOGRADER_FILES = (
     "__init__.py", "__main__.py", "cli.py", "course.py", "markers.py", "plugin.py", "results.py",
     "runner.py", "static_loops.py", "sandbox/__init__.py", "sandbox/proxy.py", "sandbox/wire.py",
-    "sandbox/worker.py", "checks/__init__.py", "checks/common.py", "checks/pytest.ini",
+    "sandbox/worker.py", "sandbox/isolation.py", "sandbox/jail.py", "checks/__init__.py", "checks/common.py", "checks/pytest.ini",
 )
 DATASET_FILES = ("digits.csv.gz", "README.md")
 LIB_IMPORT = re.compile(r"^\s*(?:from\s+lib\.(\w+)\s+import|from\s+lib\s+import\s+([\w\s,]+)|import\s+lib\.(\w+))",
@@ -169,10 +169,11 @@ def prepare_destination(dest):
     return dest
 
 
-def build_release(name, dest, root=None, earlier_as=None, notebooks=True):
+def build_release(name, dest, root=None, earlier_as=None, notebooks=True, into_existing=False):
     """Build the student release of assignment `name` in folder `dest` (replaced if a release). → dest
 
-    `notebooks=False` leaves the notebooks out (nbgrader's generate_assignment writes its own).
+    `notebooks=False` leaves the notebooks out and `into_existing=True` writes beside what is
+    already in `dest`: nbgrader's generate_assignment writes the notebooks itself.
     """
     assignment = find_assignment(name)
     root = Path(root) if root else course_root()
@@ -182,7 +183,13 @@ def build_release(name, dest, root=None, earlier_as=None, notebooks=True):
     missing = [str(p) for p in sources if not p.is_file()]
     if missing:
         raise ReleaseError(f"the {name} assignment lists notebooks that do not exist: {', '.join(missing)}.")
-    dest = prepare_destination(dest)
+    dest = Path(dest)
+    if into_existing:
+        dest.mkdir(parents=True, exist_ok=True)
+        for generated in ("lib", "datasets", "autograder"):
+            shutil.rmtree(dest / generated, ignore_errors=True)
+    else:
+        dest = prepare_destination(dest)
 
     cleared = [clear_notebook(p) for p in sources]
     if notebooks:
