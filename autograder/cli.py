@@ -7,6 +7,7 @@ Instructor side (a course checkout only):
   autograder grade SUBMISSION --assignment NAME [--out results.json] [--seed N]
   autograder grade-all ROOT --assignment NAME --csv grades.csv [--jobs N] [--results-dir DIR] [--seed N]
   autograder release NAME [--out DIR]      build the student release of an assignment
+  autograder gradescope NAME [--out ZIP]   build the Gradescope autograder bundle
   autograder stubs [--check]               regenerate lib/ from solutions/ (or report drift)
   autograder demo [--out DIR]              release svm, grade the reference, the stubs and sample bugs
 
@@ -64,6 +65,10 @@ def build_parser():
         release = commands.add_parser("release", help="build the student release of an assignment")
         release.add_argument("name", metavar="NAME", help=f"the assignment ({names})")
         release.add_argument("--out", default="release", help="parent folder of the release (default: release)")
+
+        gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an assignment")
+        gradescope.add_argument("name", metavar="NAME", help=f"the assignment ({names})")
+        gradescope.add_argument("--out", default="autograder.zip", help="the zip to write (default: autograder.zip)")
 
         stubs = commands.add_parser("stubs", help="regenerate lib/ from solutions/")
         stubs.add_argument("--check", action="store_true", help="only report files that differ; exit 1 if any")
@@ -145,6 +150,14 @@ def run_release(args):
     return 0
 
 
+def run_gradescope(args):
+    from .instructor.gradescope import build_bundle
+
+    find_assignment(args.name)
+    print(f"Gradescope autograder for {args.name} written to {build_bundle(args.name, args.out)}")
+    return 0
+
+
 def run_stubs(args):
     from .course import course_root
     from .instructor.stubs import lib_drift, write_lib
@@ -167,4 +180,4 @@ def run_demo(args):
 
 
 COMMANDS = {"check": run_check, "grade": run_grade, "grade-all": run_grade_all, "release": run_release,
-            "stubs": run_stubs, "demo": run_demo}
+            "gradescope": run_gradescope, "stubs": run_stubs, "demo": run_demo}

@@ -5,7 +5,11 @@ notebooks and the checks module (`autograder/checks/<name>.py`). Everything else
 grading, nbgrader and Gradescope glue) reads it from here.
 """
 import os
-import tomllib
+
+try:
+    import tomllib  # novermin (3.11+, with the tomli fallback below)
+except ModuleNotFoundError:  # Python 3.10 (Gradescope's default image): the same parser, as a package
+    import tomli as tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
