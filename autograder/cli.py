@@ -8,6 +8,7 @@ Instructor side (a course checkout only):
   autograder grade-all ROOT --assignment NAME --csv grades.csv [--jobs N] [--results-dir DIR] [--seed N]
   autograder release NAME [--out DIR]      build the student release of an assignment
   autograder gradescope NAME [--out ZIP]   build the Gradescope autograder bundle
+  autograder mutants [NAME] [--jobs N]     grade every known bug, print the mutation score (exit 1 if one escapes)
   autograder stubs [--check]               regenerate lib/ from solutions/ (or report drift)
   autograder demo [--out DIR]              release svm, grade the reference, the stubs and sample bugs
 
@@ -69,6 +70,11 @@ def build_parser():
         gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an assignment")
         gradescope.add_argument("name", metavar="NAME", help=f"the assignment ({names})")
         gradescope.add_argument("--out", default="autograder.zip", help="the zip to write (default: autograder.zip)")
+
+        mutants = commands.add_parser("mutants", help="grade every known bug; print the mutation score")
+        mutants.add_argument("name", metavar="NAME", nargs="?", help=f"one assignment ({names}); default: all")
+        mutants.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+        mutants.add_argument("--seed", type=int, help="seed of the hidden inputs (default: the course secret)")
 
         stubs = commands.add_parser("stubs", help="regenerate lib/ from solutions/")
         stubs.add_argument("--check", action="store_true", help="only report files that differ; exit 1 if any")
@@ -158,6 +164,21 @@ def run_gradescope(args):
     return 0
 
 
+def run_mutants(args):
+    from .instructor.grade import resolve_seed
+    from .instructor.mutants import assignments_with_bugs, mutants_table, run_mutants
+
+    if args.name:
+        find_assignment(args.name)
+    seed, _ = resolve_seed(args.seed)
+    all_caught = True
+    for name in assignments_with_bugs(args.name):
+        mutants = run_mutants(name, seed, jobs=args.jobs)
+        print(mutants_table(name, mutants) + "\n")
+        all_caught &= all(m.caught for m in mutants)
+    return 0 if all_caught else 1
+
+
 def run_stubs(args):
     from .course import course_root
     from .instructor.stubs import lib_drift, write_lib
@@ -180,4 +201,4 @@ def run_demo(args):
 
 
 COMMANDS = {"check": run_check, "grade": run_grade, "grade-all": run_grade_all, "release": run_release,
-            "gradescope": run_gradescope, "stubs": run_stubs, "demo": run_demo}
+            "gradescope": run_gradescope, "mutants": run_mutants, "stubs": run_stubs, "demo": run_demo}

@@ -1,11 +1,19 @@
 """Functions that the optimization checks hand to the student's optimizers (see __init__.py).
 
 A check passes `FunctionRef("optimization.quadratic", A, b)`; the worker calls `quadratic(A, b)`
-and gives the student's kernel the function it returns.
+and gives the student's kernel the function it returns. The grader imports this module too
+(`autograder.checks.worker_side.optimization`) to build the very same functions on the trusted
+side, where it computes what the contract expects.
+
+Every function here has a known gradient; none is a course loss (the SVM and softmax losses are
+the students' own work in other assignments).
 """
+import importlib
+
 import numpy as np
 
-__all__ = ["quadratic", "quadratic_loss_grad"]
+__all__ = ["quadratic", "quadratic_loss_grad", "wavy", "least_squares_loss_grad",
+           "least_squares_batch_loss_grad", "probe_numerical_gradient"]
 
 
 def quadratic(A, b):
@@ -23,3 +31,69 @@ def quadratic_loss_grad(A, b):
     def loss_grad(x):
         return f(x), np.reshape(A @ np.ravel(x) - b, np.shape(x))
     return loss_grad
+
+
+def wavy(a, w, c):
+    """f(x) = sum(a * sin(w * x)) + 0.5 * sum(c * x) ** 2, for a, w, c and x of one shape.
+
+    Smooth, not separable (the squared sum couples every coordinate), with non-zero second and
+    third derivatives, so that a forward difference is off by O(h) and a centered one by O(h**2).
+    A 0-d x (a scalar) works too.
+    """
+    def f(x):
+        return float(np.sum(a * np.sin(w * x)) + 0.5 * np.sum(c * x) ** 2)
+    return f
+
+
+def wavy_gradient(a, w, c):
+    """The exact gradient of `wavy(a, w, c)`: a * w * cos(w * x) + c * sum(c * x)."""
+    def grad(x):
+        return a * w * np.cos(w * x) + c * np.sum(c * x)
+    return grad
+
+
+def _least_squares(W, X, y, num_classes, reg):
+    """0.5 * mean_i ||X[i] W - onehot(y[i])||² + reg * sum(W²), and its gradient."""
+    N = X.shape[0]
+    residual = X @ W - np.eye(num_classes)[y]
+    loss = 0.5 * np.sum(residual * residual) / N + reg * np.sum(W * W)
+    return float(loss), X.T @ residual / N + 2 * reg * W
+
+
+def least_squares_loss_grad(X, y, num_classes, reg):
+    """W -> (loss, dW) of a linear least-squares classifier on the fixed data X (N, D), y (N,).
+
+    Scores X @ W (W of shape (D, num_classes)) are regressed onto the one-hot labels.
+    """
+    def loss_grad(W):
+        return _least_squares(W, X, y, num_classes, reg)
+    return loss_grad
+
+
+def least_squares_batch_loss_grad(num_classes, reg):
+    """(W, X_batch, y_batch) -> (loss, dW) of the same least-squares classifier, on the batch given."""
+    def loss_grad(W, X_batch, y_batch):
+        return _least_squares(W, X_batch, y_batch, num_classes, reg)
+    return loss_grad
+
+
+def probe_numerical_gradient(kind, a, w, c, x, h=None):
+    """Run the student's numerical_gradient_<kind> ('forward' or 'centered') on `wavy(a, w, c)` at x,
+    with step h (None: the function's default step).
+
+    Returns (grad, x after the call, number of evaluations of f): the grader compares the
+    gradient with the exact one, x with the x it sent, and reports the number of evaluations.
+    """
+    if kind not in ("forward", "centered"):
+        raise ValueError(f"kind must be 'forward' or 'centered', found {kind!r}")
+    optimization = importlib.import_module("lib.optimization")
+    f = wavy(a, w, c)
+    calls = [0]
+
+    def counted(v):
+        calls[0] += 1
+        return f(v)
+
+    numerical_gradient = getattr(optimization, f"numerical_gradient_{kind}")
+    grad = numerical_gradient(counted, x) if h is None else numerical_gradient(counted, x, h=h)
+    return grad, x, calls[0]
