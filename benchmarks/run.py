@@ -50,6 +50,8 @@ def kernel_rows(rounds, repeat):
 def grading_rows(repeat):
     rows = [(f"grade one {a} submission (process + workers)", f"{grading.grading_time(a, repeat):.2f} s", "<= 3 s",
              f"median of {repeat}") for a in ("svm", "softmax", "optimization", "backprop")]
+    for mode, seconds in grading.sandbox_overhead(repeat).items():
+        rows.append((f"sandbox overhead per worker, {mode}", f"{seconds:.2f} s", "report", "start + first call"))
     batch = grading.batch_time()
     rows.append(("grade-all 100 mixed svm submissions, --jobs 2", f"{batch:.0f} s", "<= 120 s", "one run"))
     nbgrader, ours = grading.nbgrader_vs_grade_all()
