@@ -152,10 +152,21 @@ class ReferenceTimer:
         self.sandbox = sandbox
 
     def time(self, target, *args, repeat=5):
-        key = (target, repeat) + tuple((a.shape, a.dtype.str) if isinstance(a, np.ndarray) else a for a in args)
+        key = (target, repeat, _signature(args))
         if key not in self._seconds:
             self._seconds[key] = self.sandbox.time(target, *args, repeat=repeat)
         return self._seconds[key]
+
+
+def _signature(value):
+    """A hashable description of arguments: arrays by shape and dtype, containers element-wise."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.dtype.str)
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__,) + tuple(_signature(v) for v in value)
+    if isinstance(value, dict):
+        return ("dict",) + tuple((k, _signature(v)) for k, v in sorted(value.items()))
+    return value
 
 
 def _summary(function):

@@ -1,0 +1,9 @@
+"""relu_backward masks with the upstream gradient (dout > 0) instead of the layer's input x.
+
+module: layers
+caught_by: relu_layer
+"""
+
+
+def relu_backward(dout, cache):
+    return dout * (dout > 0)
