@@ -3,6 +3,7 @@
 Per assignment, one class folder is graded once (in parallel, as an instructor would), and each
 test reads the results it needs. The svm-specific tests at the end pin the feedback texts.
 """
+import ast
 import csv
 import json
 import subprocess
@@ -103,6 +104,23 @@ def test_each_known_bug_loses_points_on_the_check_labelled_to_catch_it(graded_cl
     assert caught["status"] == "failed" and caught["score"] < caught["max_score"], caught
     # The reference passes that very check, so the bug (not the check) made the difference.
     assert by_name(results["reference"])[bug.caught_by]["status"] == "passed"
+    # The feedback names what the bug changed, and a failed comparison says by how much.
+    message = caught["output"]
+    assert any(name in message for name in changed_names(bug)), (changed_names(bug), message)
+    if "does not match" in message:
+        assert "relative error" in message or "max |difference| / max |value|" in message, message
+
+
+def changed_names(bug):
+    """Public functions a bug snippet defines, and Class/method names it assigns (Value.__mul__ = _mul)."""
+    names = set()
+    for node in ast.parse(bug.code).body:
+        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {part for t in node.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                      for part in (t.attr, t.value.id)}
+    return names
 
 
 def test_hints_point_at_known_mistakes(graded):
