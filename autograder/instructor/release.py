@@ -9,7 +9,8 @@ student zip, the Gradescope bundle). A release folder holds:
   assignment's own modules and those of later assignments as stubs, earlier assignments'
   modules as the reference (or stubs, when course.toml says `earlier_modules = "stub"`), given
   helpers complete;
-- `datasets/` (the offline default data) and a short student README;
+- `datasets/` (the offline default data), a short student README and `requirements.txt` (what
+  a student installs: no nbgrader, nothing of the instructor's);
 - the student part of the autograder: `check`, the sandbox, the public checks of this
   assignment (its hidden region removed).
 
@@ -20,6 +21,7 @@ import ast
 import json
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -35,11 +37,22 @@ RELEASE_MARKER = ".gradlab-release"
 # The student part of the autograder, relative to the package; plus checks/<assignment>.py and
 # the check-side code that runs in the worker (checks/worker_side/, public by design).
 STUDENT_AUTOGRADER_FILES = (
-    "__init__.py", "__main__.py", "cli.py", "course.py", "markers.py", "plugin.py", "results.py",
-    "runner.py", "static_loops.py", "sandbox/__init__.py", "sandbox/proxy.py", "sandbox/wire.py",
+    "__init__.py", "__main__.py", "cli.py", "course.py", "markers.py", "notebook.py", "package.py", "plugin.py",
+    "results.py", "runner.py", "static_loops.py", "sandbox/__init__.py", "sandbox/proxy.py", "sandbox/wire.py",
     "sandbox/worker.py", "sandbox/isolation.py", "sandbox/jail.py", "checks/__init__.py", "checks/common.py", "checks/pytest.ini",
 )
 DATASET_FILES = ("digits.csv.gz", "README.md")
+# What a student installs (`python -m pip install -r requirements.txt`): the notebooks' imports,
+# JupyterLab with ipywidgets (tqdm's progress bars) and pytest for the public checks.
+STUDENT_REQUIREMENTS = """\
+numpy>=1.26
+matplotlib>=3.8
+jupyterlab>=4.4,<5
+ipywidgets>=8.1
+tqdm>=4.66
+pytest>=7.4
+tomli>=2.0; python_version < "3.11"
+"""
 LIB_IMPORT = re.compile(r"^\s*(?:from\s+lib\.(\w+)\s+import|from\s+lib\s+import\s+([\w\s,]+)|import\s+lib\.(\w+))",
                         re.MULTILINE)
 
@@ -223,18 +236,49 @@ def build_release(name, dest, root=None, earlier_as=None, notebooks=True, into_e
     readme = (Path(__file__).parent / "student_readme.md").read_text()
     (dest / "README.md").write_text(readme.format(name=name, notebooks=", ".join(assignment.notebooks),
                                                   stubs=", ".join(f"lib/{m}.py" for m in assignment.modules)))
+    (dest / "requirements.txt").write_text(STUDENT_REQUIREMENTS)
+    files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and p.name != RELEASE_MARKER)
     (dest / RELEASE_MARKER).write_text(json.dumps({"assignment": name, "grader_version": __version__,
-                                                   "lib": manifest}, indent=2) + "\n")
+                                                   "lib": manifest, "files": files}, indent=2) + "\n")
     problems = audit_release(dest, name, root)
     if problems:
         raise ReleaseError("the release would leak instructor material:\n" + "\n".join(problems))
     return dest
 
 
+def zip_release(name, out, root=None, earlier_as=None):
+    """The release of `name` (build_release) as a zip holding `name/`, for courses without
+    nbgrader: `autograder release NAME --zip`. → out"""
+    from ..package import write_zip
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = build_release(name, Path(scratch) / name, root=root, earlier_as=earlier_as)
+        files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+        return write_zip(folder, files, out, prefix=name)
+
+
 def audit_release(dest, name, root=None):
     """Problems that make `dest` unfit to hand to students ([] when it is clean)."""
     assignment = find_assignment(name)
     root = Path(root) if root else course_root()
+    dest = Path(dest)
+    problems = leak_problems(dest)
+    for module in assignment.modules:
+        released = dest / "lib" / f"{module}.py"
+        stub = make_stub((root / "solutions" / f"{module}.py").read_text(), module)
+        if released.is_file() and released.read_text() != stub:
+            problems.append(f"lib/{module}.py: is not the stub of the assignment's own module")
+    return problems
+
+
+def leak_problems(dest):
+    """Instructor folders and instructor-only marker lines anywhere in folder `dest` ([] when none).
+
+    What every folder handed to students must pass: a release, and an answer key too.
+    """
     dest = Path(dest)
     problems = []
     for path in sorted(dest.rglob("*")):
@@ -249,9 +293,4 @@ def audit_release(dest, name, root=None):
             lines = path.read_text(errors="replace").splitlines()
         markers = {line.strip() for line in lines} & {BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN}
         problems += [f"{relative}: contains the marker line '{marker}'" for marker in sorted(markers)]
-    for module in assignment.modules:
-        released = dest / "lib" / f"{module}.py"
-        stub = make_stub((root / "solutions" / f"{module}.py").read_text(), module)
-        if released.is_file() and released.read_text() != stub:
-            problems.append(f"lib/{module}.py: is not the stub of the assignment's own module")
     return problems

@@ -6,8 +6,13 @@ RLIMIT_NPROC caps a fork bomb per worker and ending the worker can kill every pr
 uid. Elsewhere (not root, macOS, Windows) the worker runs with the limits that remain: its own
 process group, a temporary copy of lib/, a scrubbed environment, rlimits where `resource`
 exists. `describe()` says which, and the results record it.
+
+Where students work (Linux, macOS, Windows, Colab) the sandbox uses what the platform has:
+`resource` (rlimits), `os.setsid` in a `preexec_fn` (a process group to end at once), file
+descriptors passed to the worker, and `select` on pipes are POSIX only. Without them the worker
+talks over its standard streams, the grader waits for answers with a reader thread, and the
+wall-clock limits remain; `platform_features()` says what is available.
 """
-import fcntl
 import functools
 import os
 import shutil
@@ -15,6 +20,15 @@ import site
 import subprocess
 import sys
 from pathlib import Path
+
+try:  # POSIX only: rlimits; without them the wall-clock limits remain.
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
+try:  # POSIX only: the jail's uid pool locks.
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 UID_BASE = 61000          # worker uids: UID_BASE .. UID_BASE + UID_POOL_SIZE - 1, no passwd entry needed
 UID_POOL_SIZE = 256
@@ -88,13 +102,32 @@ def kill_uid(uid):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def platform_features():
+    """{feature: available here} for what the sandbox would like from the platform.
+
+    - rlimits: the `resource` module (CPU, address-space and file-size limits);
+    - process_group: `os.setsid` in a `preexec_fn`, so a timeout ends every process the worker
+      started, not just the worker;
+    - pass_fds: private pipes handed to the worker by descriptor (else its stdin and stdout);
+    - select_pipes: `select` works on pipes (else a reader thread waits for each answer).
+    """
+    posix = os.name == "posix"
+    return {"rlimits": resource is not None, "process_group": posix and hasattr(os, "setsid"),
+            "pass_fds": posix, "select_pipes": posix}
+
+
 def describe(limits):
     """One line for the results: what kept the student's code apart from the grader."""
     parts = ["separate worker process on a temporary copy of lib/", "scrubbed environment",
              f"{limits.call_seconds:g} s wall-clock limit per call, {limits.submission_seconds:g} s per submission"]
-    if os.name == "posix":
+    features = platform_features()
+    if features["rlimits"]:
         parts.append(f"rlimits: CPU {limits.cpu_seconds} s, address space {limits.memory_bytes >> 20} MiB, "
                      f"file size {limits.file_bytes >> 20} MiB")
+    else:
+        parts.append("no rlimits (this platform has no `resource` module): no CPU, memory or file-size limit")
+    if not features["process_group"]:
+        parts.append("no process group (no os.setsid here): a timeout ends the worker, not processes it started")
     jailed, why = jail_available()
     if jailed:
         parts.append(f"jailed: own uid per worker (at most {limits.processes} processes), private mount, "

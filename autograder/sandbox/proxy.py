@@ -6,9 +6,16 @@ limits, and sends it requests over a private pipe. Only numbers come back (wire.
 the student's code raises comes back as a `StudentError`, a call that runs too long ends the
 whole worker process group (`SandboxTimeout`), and a worker that dies raises `WorkerDied`. The
 next call after a timeout or a death starts a fresh worker, so one bad call costs one check.
+
+On platforms without descriptor passing, `select` on pipes, `os.setsid` or `resource`
+(Windows), the worker talks over its stdin and stdout (its prints go to stderr), a reader
+thread waits for each answer, a timeout ends the worker process, and only the wall-clock
+limits apply (isolation.platform_features, isolation.describe).
 """
+import io
 import json
 import os
+import queue
 import select
 import shutil
 import signal
@@ -20,13 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import wire
+from . import isolation, wire
 from .isolation import UidPool, jail_available, kill_uid, readonly_paths
-
-try:  # POSIX only; on Windows the worker runs with the time limit alone.
-    import resource
-except ImportError:  # pragma: no cover - exercised on Windows
-    resource = None
 
 # Copied into the worker's private folder: the worker itself, the wire format, and the
 # check-side package `worker_side` (functions handed to kernels, routines run in the worker).
@@ -78,7 +80,7 @@ class WorkerDied(SandboxError):
                 cause = f"was killed by signal {signal.Signals(-returncode).name}"
             except ValueError:
                 cause = f"was killed by signal {-returncode}"
-            if -returncode in (signal.SIGKILL, signal.SIGSEGV):
+            if -returncode in (getattr(signal, "SIGKILL", None), getattr(signal, "SIGSEGV", None)):
                 cause += " (often the memory limit)"
         else:
             cause = f"exited with code {returncode}"
@@ -133,16 +135,68 @@ class _OutputTail:
             return (self.head.decode(errors="replace") + middle + self.tail.decode(errors="replace"))
 
 
-def _limit_resources(rlimits):
-    """preexec_fn: a new session (so a timeout can kill the group), then the rlimits."""
+def _limit_resources(rlimits, new_session=True):
+    """preexec_fn: a new session (so a timeout can kill the group), then the rlimits, as far as
+    the platform has them (isolation.platform_features)."""
+    resource = isolation.resource
+
     def apply():
-        os.setsid()
+        if new_session:
+            os.setsid()
         if resource is None:
             return
         for name, value in rlimits.items():
             if hasattr(resource, name):
                 resource.setrlimit(getattr(resource, name), (value, value))
     return apply
+
+
+class _SelectInbox:
+    """Waits for the worker's next answer with `select` on the pipe (POSIX)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def wait(self, seconds):
+        ready, _, _ = select.select([self.stream], [], [], seconds)
+        return bool(ready)
+
+    def read(self):
+        return wire.read_message(self.stream)
+
+
+class _ThreadInbox:
+    """Where `select` cannot wait on a pipe (Windows): a thread reads every answer as it comes and
+    the grader waits for it on a queue, with the same time limit."""
+
+    def __init__(self, stream):
+        self._answers = queue.Queue()
+        self._next = None
+        threading.Thread(target=self._read_all, args=(stream,), daemon=True).start()
+
+    def _read_all(self, stream):
+        while True:
+            try:
+                message = wire.read_message(stream)
+            except BaseException as exc:  # noqa: BLE001 - EOFError when the worker ends, or a malformed answer
+                self._answers.put((None, exc))
+                return
+            self._answers.put((message, None))
+
+    def wait(self, seconds):
+        if self._next is None:
+            try:
+                self._next = self._answers.get(timeout=max(seconds, 0))
+            except queue.Empty:
+                return False
+        return True
+
+    def read(self):
+        message, error = self._next if self._next is not None else self._answers.get()
+        self._next = None
+        if error is not None:
+            raise error
+        return message
 
 
 class RemoteObject:
@@ -183,6 +237,7 @@ class Sandbox:
         self.failures = {}            # request description -> the failure to raise again at once
         self.imported = set()         # lib modules imported by the current worker
         self.process = None
+        self._own_group = False       # the worker leads its own process group (ended as a whole)
         self.generation = 0           # bumped at every (re)start; handles die with their worker
         self.workdir = None
         self.output = None
@@ -209,28 +264,44 @@ class Sandbox:
         if self.lib_dir.is_dir():
             shutil.copytree(self.lib_dir, submission / "lib",
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        request_read, self._request_write = os.pipe()
-        self._response_read, response_write = os.pipe()
+        features = isolation.platform_features()
+        self._own_group = features["process_group"]
         env = {"PATH": os.defpath, "HOME": str(submission), "LANG": "C.UTF-8",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
                "TMPDIR": str(submission)}
         env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
-        worker = [sys.executable, "-I", str(private / "worker.py"), str(submission),
-                  str(request_read), str(response_write)]
+        if features["pass_fds"]:
+            request_read, request_write = os.pipe()
+            response_read, response_write = os.pipe()
+            channel = [str(request_read), str(response_write)]
+        else:
+            channel = ["stdio"]
+        worker = [sys.executable, "-I", str(private / "worker.py"), str(submission), *channel]
         if self.jailed:
             command, rlimits = self._jail_command(worker, private, submission), {}
         else:
             command, rlimits = worker, self.limits.rlimits()
-        self.process = subprocess.Popen(
-            command, cwd=self.workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, pass_fds=(request_read, response_write),
-            preexec_fn=_limit_resources(rlimits) if os.name == "posix" else None)
-        os.close(request_read)
-        os.close(response_write)
-        self._requests = os.fdopen(self._request_write, "wb")
-        self._responses = os.fdopen(self._response_read, "rb", buffering=0)
-        self.output = _OutputTail(self.process.stdout, self.limits.output_bytes)
+        options = {"cwd": self.workdir, "env": env}
+        if os.name == "posix" and (self._own_group or (rlimits and isolation.resource is not None)):
+            options["preexec_fn"] = _limit_resources(rlimits, new_session=self._own_group)
+        if features["pass_fds"]:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, pass_fds=(request_read, response_write),
+                                            **options)
+            os.close(request_read)
+            os.close(response_write)
+            self._requests = os.fdopen(request_write, "wb")
+            self._responses = os.fdopen(response_read, "rb", buffering=0)
+            output = self.process.stdout
+        else:  # the worker's stdin and stdout carry requests and answers; its prints go to stderr
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, bufsize=0, **options)
+            self._requests = io.BufferedWriter(self.process.stdin)
+            self._responses = self.process.stdout
+            output = io.BufferedReader(self.process.stderr)
+        self._inbox = _SelectInbox(self._responses) if features["select_pipes"] else _ThreadInbox(self._responses)
+        self.output = _OutputTail(output, self.limits.output_bytes)
         self.generation += 1
         self.imported = set()
         # Python and numpy start up before any time limit of the student's code begins.
@@ -254,7 +325,7 @@ class Sandbox:
         """End the worker, every process it started, and forget it."""
         if self.process is None:
             return
-        if self.process.poll() is None and os.name == "posix":
+        if self.process.poll() is None and self._own_group:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -284,10 +355,6 @@ class Sandbox:
         return "".join(self.output_log + current)
 
     # -- requests -------------------------------------------------------------------------
-    def _await_response(self, seconds):
-        ready, _, _ = select.select([self._responses], [], [], seconds)
-        return bool(ready)
-
     def _request(self, header, args, kwargs, what, generation=None, module=None):
         """Send one request and return the decoded answer, raising a SandboxError subclass.
 
@@ -334,15 +401,15 @@ class Sandbox:
         started = time.perf_counter()
         try:
             wire.write_message(self._requests, header, arrays)
-            ready = self._await_response(seconds)
-        except BrokenPipeError:
+            ready = self._inbox.wait(seconds)
+        except OSError:  # BrokenPipeError (EINVAL on Windows)
             ready = True  # the worker is gone; reading tells how it ended
         self.seconds_used += time.perf_counter() - started
         if not ready:
             self._stop()
             raise SandboxTimeout(limit, what)
         try:
-            answer, answer_arrays = wire.read_message(self._responses)
+            answer, answer_arrays = self._inbox.read()
             value = wire.decode(answer.get("value"), answer_arrays)
         except EOFError:
             self._report_death(what)

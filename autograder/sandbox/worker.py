@@ -3,12 +3,14 @@
 Started by `autograder.sandbox.proxy.Sandbox` as
 
     python -I worker.py SUBMISSION_DIR REQUEST_FD RESPONSE_FD
+    python -I worker.py SUBMISSION_DIR stdio      (where descriptors cannot be passed: Windows)
 
 with this file and `wire.py` copied into a private folder, the student's `lib/` copied into
 SUBMISSION_DIR (also its working directory), a scrubbed environment and resource limits. The
 grader writes requests on REQUEST_FD and reads answers on RESPONSE_FD; the student's own
 prints go to stdout/stderr, which the grader captures separately, so nothing the student
-prints can be mistaken for an answer.
+prints can be mistaken for an answer. With `stdio`, requests come on stdin and answers go to
+the original stdout, while the student's prints (fd 1 from then on) go to stderr.
 
 Requests (JSON headers, see wire.py):
   {"op": "call",    "target": "linear_svm.svm_loss_naive", "args": [...], "kwargs": {...},
@@ -170,8 +172,27 @@ def serve(submission_dir, request_fd, response_fd):
         wire.write_message(responses, *answer)
 
 
+def standard_streams_as_channel():
+    """(request_fd, response_fd) taken over from stdin and stdout; from then on the student's
+    prints (fd 1) go to stderr and reading stdin gives end of file."""
+    request_fd, response_fd = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    if os.name == "nt":  # no newline translation on the channel
+        import msvcrt
+        for fd in (request_fd, response_fd):
+            msvcrt.setmode(fd, os.O_BINARY)
+    return request_fd, response_fd
+
+
 if __name__ == "__main__":
-    submission, request_fd, response_fd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    submission = sys.argv[1]
+    if sys.argv[2] == "stdio":
+        request_fd, response_fd = standard_streams_as_channel()
+    else:
+        request_fd, response_fd = int(sys.argv[2]), int(sys.argv[3])
     # The submission folder first, so `import lib` finds the student's copy and nothing else.
     sys.path.insert(0, submission)
     os.chdir(submission)
