@@ -381,3 +381,13 @@ def check_accuracy_matches_reference(student, reference, class_name, rng, traini
         raise CheckFailed(f"{class_name} reaches {accuracy:.1%} validation accuracy on the digits; the reference "
                           f"reaches {expected:.1%} with the same seed and settings (at least "
                           f"{expected - band:.1%} needed).")
+
+
+def check_vectorized_form(student, student_lib, target, module, rng, reg=0.2):
+    """The form check of a vectorized loss `target` (e.g. 'softmax.softmax_loss_vectorized'): it scores
+    only with right values, so its gradient must check out on a small problem, then no loops."""
+    fn = target.split(".")[-1]
+    W, X, y = random_problem(rng, 8, 6, 4)
+    _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
+    check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng)
+    check_loop_free(student_lib, module, fn)
