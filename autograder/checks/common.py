@@ -386,8 +386,14 @@ def check_accuracy_matches_reference(student, reference, class_name, rng, traini
 def check_vectorized_form(student, student_lib, target, module, rng, reg=0.2):
     """The form check of a vectorized loss `target` (e.g. 'softmax.softmax_loss_vectorized'): it scores
     only with right values, so its gradient must check out on a small problem, then no loops."""
+    check_own_gradient(student, target, rng, reg)
+    check_loop_free(student_lib, module, target.split(".")[-1])
+
+
+def check_own_gradient(student, target, rng, reg):
+    """The student's dW of loss `target` against the numerical gradient of their own loss, on a
+    small random problem (W (6, 4), X (8, 6)) drawn from `rng`."""
     fn = target.split(".")[-1]
     W, X, y = random_problem(rng, 8, 6, 4)
     _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
     check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng)
-    check_loop_free(student_lib, module, fn)

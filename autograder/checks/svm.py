@@ -8,7 +8,7 @@ are right, so returning zeros earns nothing.
 import numpy as np
 import pytest
 
-from .common import (check_accuracy_matches_reference, check_close, check_gradient, check_vectorized_form,
+from .common import (check_accuracy_matches_reference, check_close, check_gradient, check_own_gradient, check_vectorized_form,
                      check_loss_against_reference, check_regularization, check_train_predict,
                      check_training_matches_reference, check_unchanged, check_versions_agree,
                      describe_shapes, expect_loss_and_grad, random_problem,
@@ -71,10 +71,7 @@ def test_svm_loss_naive_gradient(student, public_rng):
     """svm_loss_naive's dW agrees with the numerical gradient of its own loss, with reg = 0 and 0.5."""
     require_lecture_loss(student, NAIVE)
     for reg in (0.0, 0.5):
-        W, X, y = random_problem(public_rng, 8, 6, 4)
-        _, dW = expect_loss_and_grad(student.call(NAIVE, W, X, y, reg), W, "svm_loss_naive")
-        check_gradient(student, NAIVE, W, (X, y, reg), dW, "svm_loss_naive",
-                       describe_shapes(W=W, X=X, reg=reg), public_rng)
+        check_own_gradient(student, NAIVE, public_rng, reg)
 
 
 @pytest.mark.points(1)
