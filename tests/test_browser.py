@@ -43,10 +43,15 @@ SCREENSHOTS = Path(os.environ.get("GRADLAB_SCREENSHOTS") or ROOT / "browser-scre
 NOTEBOOKS = [(a.name, nb) for a in ASSIGNMENTS for nb in a.notebooks
              if (ROOT / "assignments" / a.name / nb).is_file()]
 START_SECONDS = 120       # JupyterLab up, a notebook open, its kernel idle
-NOTEBOOK_SECONDS = 600    # a fast-mode notebook takes well under a minute; this only stops a hang
+NOTEBOOK_SECONDS = 300    # a fast-mode notebook takes well under a minute; this only stops a hang
+START_TRIES = 3           # Run All Cells clicked before the notebook is ready can be ignored by the UI
 NBGRADER_SERVER_EXTENSIONS = ("formgrader", "validate_assignment", "assignment_list", "course_list")
 EXCEPTION_TEXT = re.compile(r"Traceback \(most recent call last\)|^Not implemented yet:|^\w*(Error|Exception): ", re.M)
 STUB_LINE = re.compile(r"^Not implemented yet: Implement \S+ in lib/\w+\.py — implement it, save, rerun this cell$")
+
+# Run All has taken effect once some code cell waits or has run.
+STARTED = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt')]
+    .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"""
 
 # Done when no cell waits or runs ("[*]") and at least one has run: Run All queues every cell at
 # once, and after an error JupyterLab clears the prompts of the cells it will not run.
@@ -177,8 +182,7 @@ def run_all_cells(browser, lab, relative, shots):
     page.goto(f"{lab.url}/lab/tree/{relative}?reset&token={lab.token}")
     page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length === {len(notebook.cells)}")
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', state="attached")
-    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-    page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
+    run_all(page)
     page.wait_for_function(FINISHED, timeout=NOTEBOOK_SECONDS * 1000, polling=500)
     seconds = time.monotonic() - start
     before = path.stat().st_mtime_ns
@@ -192,6 +196,22 @@ def run_all_cells(browser, lab, relative, shots):
     shots.mkdir(parents=True)
     page.screenshot(path=str(shots / "00-window.png"))
     return Run(page, nbformat.read(path, as_version=4), page.query_selector_all(".jp-Notebook .jp-Cell"), seconds)
+
+
+def run_all(page):
+    """Run > Run All Cells, again if no cell started (a click that landed before the notebook was
+    ready); a notebook that never starts fails here instead of waiting out the hang timeout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(START_TRIES):
+        page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+        page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
+        try:
+            page.wait_for_function(STARTED, timeout=30_000, polling=200)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # close a menu left open
+    raise AssertionError(f"Run All Cells started no cell after {START_TRIES} tries")
 
 
 def stderr_texts(cell):
