@@ -185,9 +185,10 @@ def failure_message(exc):
 def run_pytest(checks_file, plugin):
     """Run one checks module under `plugin`; return the plugin's results and the wall time."""
     start = time.perf_counter()
-    args = [str(checks_file), "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:terminal",
-            "--noconftest", "--rootdir", str(Path(checks_file).parent), "-c", str(_EMPTY_INI),
+    args = [str(checks_file), "--noconftest", "--rootdir", str(Path(checks_file).parent), "-c", str(_EMPTY_INI),
             "--import-mode=importlib", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    for name in _UNUSED_PLUGINS:
+        args += ["-p", f"no:{name}"]
     # Third-party pytest plugins installed on the machine (some take seconds to import) have no
     # business in grading: only this plugin runs.
     autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
@@ -206,3 +207,10 @@ def run_pytest(checks_file, plugin):
 
 
 _EMPTY_INI = Path(__file__).parent / "checks" / "pytest.ini"
+
+# pytest's plugins that grading does not use. `unraisableexception` and `threadexception` run
+# gc.collect() several times per session, which was the largest fixed cost of grading a student
+# (about 0.1 s of 0.13 s per session, benchmarks/README.md); `terminal` would print the session.
+_UNUSED_PLUGINS = ("cacheprovider", "randomly", "terminal", "unraisableexception", "threadexception", "junitxml",
+                   "pastebin", "doctest", "legacypath", "stepwise", "setuponly", "setupplan", "debugging",
+                   "unittest")

@@ -6,6 +6,7 @@ test reads the results it needs. The svm-specific tests at the end pin the feedb
 import ast
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -104,11 +105,30 @@ def test_each_known_bug_loses_points_on_the_check_labelled_to_catch_it(graded_cl
     assert caught["status"] == "failed" and caught["score"] < caught["max_score"], caught
     # The reference passes that very check, so the bug (not the check) made the difference.
     assert by_name(results["reference"])[bug.caught_by]["status"] == "passed"
-    # The feedback names what the bug changed, and a failed comparison says by how much.
-    message = caught["output"]
+
+
+SHAPE = re.compile(r"\((\d+(, \d+)*,?)?\)")   # (3, 3), (6,), () for a scalar
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[f"{b.assignment}-{b.name}" for b in BUGS])
+def test_each_known_bug_gets_feedback_that_explains_it(graded_class, bug):
+    """The labelled check's message is what a student who made this mistake reads: it names the
+    function; a failed comparison says what was compared, on which shapes, and by how much; and a
+    "Hint:" line says what the bug file's author wrote the mistake needs (its `hint:` words)."""
+    results, _ = graded_class(bug.assignment)
+    message = by_name(results[f"bug-{bug.name}"])[bug.caught_by]["output"]
     assert any(name in message for name in changed_names(bug)), (changed_names(bug), message)
-    if "does not match" in message:
+    if "does not match" in message or "gradient check failed" in message:
+        assert SHAPE.search(message), f"no shape in: {message}"
         assert "relative error" in message or "max |difference| / max |value|" in message, message
+    hints = [line[len("Hint: "):] for line in message.splitlines() if line.startswith("Hint: ")]
+    assert any(bug.hint in hint for hint in hints), f"expected a hint with {bug.hint!r} in: {message}"
+
+
+def test_passing_checks_say_what_they_verified(graded_any):
+    results, _ = graded_any
+    for t in results["reference"]["tests"]:
+        assert t["output"].startswith("Verified: ") and len(t["output"]) > len("Verified: ") + 20, t
 
 
 def changed_names(bug):

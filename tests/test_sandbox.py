@@ -45,6 +45,10 @@ def scale_in_place(a, b):
     a *= 2
     return None
 
+def bump_and_sum(x):
+    x += 1
+    return float(x.sum())
+
 def chatter():
     print("x" * 5_000_000)
     return 1
@@ -149,6 +153,21 @@ def test_mutation_of_array_arguments_is_reported_by_position(submission):
         value, modified = sandbox.call_reporting_mutation("m.scale_in_place", a, b)
         assert value is None and modified == [0]
         assert np.array_equal(a, np.ones(3)), "the grader's own array never changes"
+        value, changes = sandbox.call_reporting_changes("m.scale_in_place", a, b)
+        assert list(changes) == [0] and np.array_equal(changes[0], 2 * a)
+
+
+def test_an_array_shared_by_many_calls_crosses_once_and_each_call_gets_its_own_copy(submission):
+    x = np.arange(4.0)
+    arrays, sent = [], {}
+    encoded = wire.encode([(x,), (x,), (x.copy(),)], arrays, sent=sent)
+    assert len(arrays) == 2, "the same object once, an equal copy of it separately"
+    decoded = wire.decode(encoded, arrays)
+    assert all(np.array_equal(args[0], x) for args in decoded)
+    assert decoded[0][0] is not decoded[1][0]
+    with Sandbox(submission) as sandbox:
+        # Each call adds 1 to its x in place: no call may see another's change.
+        assert sandbox.map("m.bump_and_sum", [(x,), (x,), (x,)]) == [float((x + 1).sum())] * 3
 
 
 def test_student_output_is_kept_only_up_to_the_cap(submission):

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from ..sandbox.proxy import StudentError
-from .common import (CheckFailed, check_close, check_loop_free, describe_shapes, expect_array,
-                     expect_number, numerical_gradient_at, scalar_error, tolerance)
+from .common import (WHOLE_ARRAYS, CheckFailed, check_close, check_loop_free, describe_shapes, expect_array,
+                     expect_number, mutation_hint, numerical_gradient_at, returned_arrays, scalar_error,
+                     tolerance)
 
 H = 1e-5                      # step of every centered difference
 GRADIENT_TOLERANCE = 1e-6     # CS231n's relative error, for analytic vs numerical gradients
@@ -340,6 +341,15 @@ def op_kink_cases():
             (op_graph(("max", 0, 0.7), a=0.7), [C, 0.0], "a tie of a.max(0.7) routes the gradient to self (a)")]
 
 
+def kink_hint(spec, grad):
+    """The known mistake a wrong grad at a kink of op_kink_cases reproduces ("" when none does)."""
+    upstream = grad[3]
+    if spec[3][0] == "relu" and upstream != 0 and abs(grad[0] - upstream) <= 1e-12 * abs(upstream):
+        return ("relu has gradient 0 at data == 0, but yours passes out.grad through there: use (out.data > 0) "
+                "(or self.data > 0), not >=.")
+    return ""
+
+
 def check_graph_gradient(spec, names, leaves, grad, numerical, where, tol=GRADIENT_TOLERANCE, floor=1e-2, suspect=None):
     """The student's leaf grads against centered differences of their own forward pass."""
     for k, i in enumerate(leaf_nodes(spec)):
@@ -424,18 +434,14 @@ def run_layer(student, layer, args, dout):
 
 
 def layer_numerical_gradients(student, layer, args, dout, h=H):
-    """d(sum(out * dout))/d(each arg) by centered differences of the student's own forward."""
-    calls, where = [], []
-    for position, array in enumerate(args):
-        for index in np.ndindex(array.shape):
-            for step in (h, -h):
-                moved = [a.copy() for a in args]
-                moved[position][index] += step
-                calls.append(tuple(moved))
-            where.append((position, index))
-    outputs = student.run("backprop.layer_outputs", layer, calls)
+    """d(sum(out * dout))/d(each arg) by centered differences of the student's own forward.
+
+    The worker moves each entry by ±h itself (one round trip, the arguments sent once); the
+    differences and their contraction with dout are taken here."""
+    where = [(position, index) for position, array in enumerate(args) for index in np.ndindex(array.shape)]
+    outputs = student.run("backprop.layer_perturbed_outputs", layer, list(args), h)
     fn = f"{layer}_forward"
-    if not isinstance(outputs, list) or len(outputs) != len(calls):
+    if not isinstance(outputs, list) or len(outputs) != 2 * len(where):
         raise unreadable("layer evaluation")
     outputs = [expect_array(o, dout.shape, fn, "out") for o in outputs]
     gradients = [np.zeros(a.shape) for a in args]
@@ -453,10 +459,13 @@ def gradient_errors(numerical, analytic):
 
 
 def check_against_numerical(analytic, numerical, fn, what, on, own="forward pass", tol=GRADIENT_TOLERANCE, hint=""):
-    """Raise CheckFailed unless `analytic` agrees with the numerical gradient of the student's own function."""
+    """Raise CheckFailed unless `analytic` agrees with the numerical gradient of the student's own function.
+
+    `hint` is a string, or a function returning one that is called only on failure (as in check_close)."""
     errors = gradient_errors(numerical, analytic)
     worst = np.unravel_index(int(np.argmax(errors)), errors.shape) if errors.size else ()
     if errors.size and errors[worst] > tol:
+        hint = hint() if callable(hint) else hint
         at = f"{what}[{', '.join(str(int(i)) for i in worst)}]" if worst else what
         raise CheckFailed(
             f"{fn}: gradient check failed for {what} on {on}. At {at} yours is {float(np.asarray(analytic)[worst]) + 0.0:.6g} "
@@ -687,6 +696,28 @@ def net_gradient_hint(name, analytic, numerical, params, reg, batch_size):
     return ""
 
 
+def dead_unit_hint(student, params, X, y, reg, unit=0):
+    """Whether gradient flows back through a hidden unit that is off for every example: with b1[unit]
+    pushed below -X @ W1[:, unit], the student's own loss is flat in b1[unit], so its gradient must be 0
+    there; a non-zero one means the hidden layer's ReLU mask is missing (e.g. applied to the scores)."""
+    dead = {name: value.copy() for name, value in params.items()}
+    dead["b1"][unit] = -float(np.max(X @ params["W1"][:, unit])) - 1.0
+    try:
+        net = new_net(student, dead, reg)
+        _, grads = net_loss(net, dead, X, y)
+        numerical = net_numerical_gradients(student, net, dead, X, y, [("b1", (unit,))])["b1"][unit]
+    except (CheckFailed, StudentError):  # no hint then; the gradient check's own failure is reported
+        return ""
+    found = float(grads["b1"][unit])
+    if abs(numerical) > 1e-9 or abs(found) <= 1e-9:
+        return ""
+    return (f"the ReLU mask belongs to the hidden layer: with b1[{unit}] = {dead['b1'][unit]:.3g}, hidden unit {unit} "
+            f"is 0 for every example, so your own loss does not change with b1[{unit}] (numerical gradient "
+            f"{numerical:.2g}), yet your grads['b1'][{unit}] is {found:.3g}. Multiply the hidden layer's gradient by "
+            "its mask (X @ W1 + b1 > 0), with relu_backward and relu_forward's cache, before the first affine_backward; "
+            "the scores have no ReLU.")
+
+
 def check_net_gradients(student, params, X, y, reg, on, rng=None, per_param=None, tol=GRADIENT_TOLERANCE):
     """Every parameter's gradient against centered differences of the student's own loss (all
     entries, or `per_param` random entries of each)."""
@@ -707,7 +738,10 @@ def check_net_gradients(student, params, X, y, reg, on, rng=None, per_param=None
         for n, index in coords:
             if n == name:
                 expected[index] = numerical[name][index]
-        hint = net_gradient_hint(name, grads[name], expected, params, reg, len(X)) if per_param is None else ""
+
+        def hint(name=name, expected=expected):
+            known = net_gradient_hint(name, grads[name], expected, params, reg, len(X)) if per_param is None else ""
+            return known or (dead_unit_hint(student, params, X, y, reg) if name in ("W1", "b1") else "")
         check_against_numerical(grads[name], expected, "TwoLayerNet.loss", f"grads['{name}']", on, "loss", tol, hint)
     return grads
 
@@ -769,9 +803,11 @@ def test_value_ops_gradient(student):
     for ((spec, leaves, names), expected, rule), (_, grad) in zip(kinks, results[len(graphs):]):
         for i, value in zip((0, 1), expected):
             if abs(grad[i] - value) > 1e-12:
+                hint = kink_hint(spec, grad)
                 raise CheckFailed(f"Value: in f = ({node_formula(spec, names, 3).split(' = ', 1)[1]}) * c at "
                                   f"{leaf_text(spec, leaves, names)}, {names[i]}.grad is {grad[i]:.6g}; expected "
-                                  f"{value:g}, because {rule} (the contract in lib/graph.py).")
+                                  f"{value:g}, because {rule} (the contract in lib/graph.py)."
+                                  + (f"\nHint: {hint}" if hint else ""))
 
 
 @pytest.mark.points(3)
@@ -848,7 +884,7 @@ def test_layers_inputs_unchanged(student, public_rng):
     """Every layer function leaves its inputs unchanged (dout and the cache included), and computes the
     right values."""
     require_layers(student, public_rng)
-    changed = []
+    changed, hints = [], []
     x = public_rng.standard_normal((3, 2, 2))
     w, b, dout = public_rng.standard_normal((4, 3)), public_rng.standard_normal(3), public_rng.standard_normal((3, 3))
     relu_x = public_rng.standard_normal((3, 4))
@@ -857,20 +893,33 @@ def test_layers_inputs_unchanged(student, public_rng):
     for target, args, names in (("affine_forward", (x, w, b), ("x", "w", "b")), ("relu_forward", (relu_x,), ("x",)),
                                 ("svm_loss", (scores, labels), ("x", "y")),
                                 ("softmax_loss", (scores, labels), ("x", "y"))):
-        _, modified = student.call_reporting_mutation(f"layers.{target}", *args)
-        changed += [f"{target} changed {names[i]}" for i in modified]
+        value, changes = student.call_reporting_changes(f"layers.{target}", *args)
+        changed += [f"{target} changed {names[i]}" for i in sorted(changes)]
+        hints += [mutation_hint(names[i], args[i], now, returned_arrays(value)) for i, now in sorted(changes.items())]
     for layer, args, upstream, names in (("affine", (x, w, b), dout, ("x", "w", "b")),
                                          ("relu", (relu_x,), relu_dout, ("x",))):
-        _, _, after, dout_after = run_layer(student, layer, args, upstream)
+        _, grads, after, dout_after = run_layer(student, layer, args, upstream)
         for name, before, now in zip(names, args, after):
             if not (isinstance(now, np.ndarray) and now.shape == before.shape and np.array_equal(now, before)):
                 changed.append(f"{layer}_backward changed {name} (in the cache)")
+                hints.append(mutation_hint(name, before, now, returned_arrays(grads)))
         if not (isinstance(dout_after, np.ndarray) and np.array_equal(dout_after, upstream)):
             changed.append(f"{layer}_backward changed dout")
+            hints.append(mutation_hint("dout", upstream, dout_after, returned_arrays(grads)))
     if changed:
+        hint = next(filter(None, hints), "")
         raise CheckFailed(f"Layer functions must leave their inputs unchanged, but {'; '.join(changed)}. Build new "
                           "arrays (e.g. dx = dout * mask, or dout.copy() before assigning into it) instead of "
-                          "writing into an input.")
+                          "writing into an input." + (f"\nHint: {hint}" if hint else ""))
+
+
+# How each layer does without the loop over the examples (the hint of a failed loop-free check).
+LOOP_FREE_LAYERS = {
+    "affine_forward": "one matrix product does every example at once: x.reshape(N, -1).dot(w) + b, with the "
+                      "(N, D) rows of x and b broadcast over them.",
+    "affine_backward": "each of dx, dw and db is one matrix product or sum over all N rows of dout; no loop over "
+                       "the examples is needed.",
+}
 
 
 @pytest.mark.points(1)
@@ -879,7 +928,7 @@ def test_layers_loop_free(student, student_lib, public_rng):
     comprehensions or recursion, and their values are right."""
     require_layers(student, public_rng)
     for fn in LAYER_FUNCTIONS:
-        check_loop_free(student_lib, "layers", fn)
+        check_loop_free(student_lib, "layers", fn, LOOP_FREE_LAYERS.get(fn, WHOLE_ARRAYS))
 
 
 @pytest.mark.points(2)
@@ -1555,7 +1604,8 @@ def test_two_layer_net_gradient_check_hidden(student, hidden_rng):
 
 
 def digits_for_training(reference, fast):
-    data = reference.data.load_dataset("digits", bias_trick=False, fast=fast)
+    data = reference.computed(("digits without the bias trick", fast),
+                              lambda: reference.data.load_dataset("digits", bias_trick=False, fast=fast))
     return data["X_train"], data["y_train"], data["X_val"], data["y_val"], data["X_test"], data["y_test"]
 
 
@@ -1566,9 +1616,12 @@ def test_two_layer_net_train_matches_reference(student, reference, hidden_rng):
     X, y, X_val, y_val, _, _ = digits_for_training(reference, fast=True)
     seed = int(hidden_rng.integers(2**31))
     settings = dict(learning_rate=0.1, learning_rate_decay=0.9, num_iters=60, batch_size=50, seed=seed)
-    ref = reference.neural_net.TwoLayerNet(X.shape[1], 30, 10, weight_scale=1e-2, reg=1e-3, seed=seed)
-    start = {k: v.copy() for k, v in ref.params.items()}
-    expected = ref.train(X, y, X_val, y_val, **settings)
+
+    def train():
+        ref = reference.neural_net.TwoLayerNet(X.shape[1], 30, 10, weight_scale=1e-2, reg=1e-3, seed=seed)
+        start = {k: v.copy() for k, v in ref.params.items()}
+        return start, ref.train(X, y, X_val, y_val, **settings), ref.params
+    start, expected, trained = reference.computed(("TwoLayerNet trajectory on the digits", seed), train)
     net = new_net(student, start, 1e-3)
     history = expect_history(net.call("train", X, y, X_val, y_val, **settings))
     on = f"the digits X {X.shape}, seed={seed}"
@@ -1583,7 +1636,7 @@ def test_two_layer_net_train_matches_reference(student, reference, hidden_rng):
     for name in PARAM_NAMES:
         value = expect_array(found.get(name) if isinstance(found, dict) else None, start[name].shape,
                              "TwoLayerNet.train", f"params['{name}'] after training")
-        check_close(value, ref.params[name], "TwoLayerNet.train", f"params['{name}'] after training", on, 1e-6)
+        check_close(value, trained[name], "TwoLayerNet.train", f"params['{name}'] after training", on, 1e-6)
 
 
 @pytest.mark.points(2)
@@ -1598,9 +1651,12 @@ def test_two_layer_net_accuracy(student, reference, hidden_rng):
     expect_history(net.call("train", X, y, X_val, y_val, **settings))
     predictions = expect_array(net.call("predict", X_test), y_test.shape, "TwoLayerNet.predict", "the labels", "iu")
     accuracy = float(np.mean(predictions == y_test))
-    ref = reference.neural_net.TwoLayerNet(**sizes)
-    ref.train(X, y, X_val, y_val, **settings)
-    expected = float(np.mean(ref.predict(X_test) == y_test))
+
+    def test_accuracy():
+        ref = reference.neural_net.TwoLayerNet(**sizes)
+        ref.train(X, y, X_val, y_val, **settings)
+        return float(np.mean(ref.predict(X_test) == y_test))
+    expected = reference.computed(("TwoLayerNet test accuracy on the digits", seed), test_accuracy)
     if accuracy < expected - 0.02:
         raise CheckFailed(f"TwoLayerNet reaches {accuracy:.1%} test accuracy on the held-out digits; the reference "
                           f"reaches {expected:.1%} with the same seed and settings (at least {expected - 0.02:.1%} "

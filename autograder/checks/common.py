@@ -124,11 +124,14 @@ def numerical_gradient_at(student, target, W, args, coords, h=1e-5):
     return np.array([(losses[2 * k] - losses[2 * k + 1]) / (2 * h) for k in range(len(coords))])
 
 
-def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=20, tol=1e-6):
+def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=20, tol=1e-6, hint_for=None):
     """Compare the student's analytic gradient with the numerical gradient of their own loss.
 
     CS231n's measure per coordinate: |num - ana| / max(|num| + |ana|, 1e-8), maximum over the
     sampled coordinates. Returns that maximum; raises CheckFailed above `tol`.
+    `hint_for(W, *args, coords, analytic_values, numerical)` returns the hint of a known mistake
+    that explains the sampled entries (the student's analytic values, the numerical gradient), or
+    ""; it runs only when the check fails.
     """
     flat = rng.choice(W.size, size=min(num_coords, W.size), replace=False)
     coords = [np.unravel_index(i, W.shape) for i in flat]
@@ -138,16 +141,27 @@ def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=2
     worst = int(np.argmax(errors))
     if errors[worst] > tol:
         c = tuple(int(i) for i in coords[worst])
+        hint = hint_for(W, *args, coords, analytic_values, numerical) if hint_for else ""
         raise CheckFailed(
             f"{fn}: gradient check failed on {on}. At dW{list(c)} your analytic gradient is "
             f"{analytic_values[worst]:.6g} but the numerical gradient of your own loss is "
             f"{numerical[worst]:.6g} (relative error {errors[worst]:.2e}, tolerance {tol:.0e}). "
-            "Your loss and your gradient disagree: derive dW from the loss you compute.")
+            "Your loss and your gradient disagree: derive dW from the loss you compute."
+            + (f"\nHint: {hint}" if hint else ""))
     return float(errors.max())
 
 
-def check_loop_free(lib_dir, module, function):
-    """Raise CheckFailed listing every loop found in lib/<module>.py's `function` or its helpers."""
+# What replaces the loop, for a function whose loop-free check failed.
+WHOLE_ARRAYS = ("work on whole arrays: one matrix product or elementwise operation over all N rows does what "
+                "the loop over the examples did.")
+
+
+def check_loop_free(lib_dir, module, function, how=WHOLE_ARRAYS):
+    """Raise CheckFailed listing every loop found in lib/<module>.py's `function` or its helpers.
+
+    The hint names the helper when the loops are all in functions that `function` calls (a
+    "vectorized" version that calls the naive one), and then says `how` to do without them.
+    """
     try:
         findings = LoopFinder(lib_dir).find(module, function)
     except LookupError as exc:
@@ -156,23 +170,68 @@ def check_loop_free(lib_dir, module, function):
         raise CheckFailed(f"lib/{module}.py does not parse: {exc}.") from None
     if findings:
         listed = "; ".join(str(f) for f in findings)
+        helpers = sorted({f.function for f in findings} - {function})
+        if helpers and all(f.function != function for f in findings):
+            hint = (f"{function} calls {', '.join(helpers)}, which loop{'s' if len(helpers) == 1 else ''}: a "
+                    f"loop-free function may only call loop-free helpers. Instead, {how}")
+        else:
+            hint = how
         raise CheckFailed(f"{function} must be vectorized (no Python loops, comprehensions or recursion, "
                           f"also in the lib helpers it calls), but it has {listed}. Rewrite it with "
-                          "whole-array numpy operations.")
+                          f"whole-array numpy operations.\nHint: {hint}")
 
 
 def check_unchanged(student, target, args, names, fn):
-    """Call the student's `target(*args)` and raise CheckFailed naming every input it modified.
+    """Call the student's `target(*args)` and raise CheckFailed naming every input it modified,
+    with a hint that says how the first one was changed (see `mutation_hint`).
 
     `names` name the positional arguments, e.g. ("W", "X", "y", "reg"). Returns the call's value.
     """
-    value, modified = student.call_reporting_mutation(target, *args)
-    changed = [names[i] for i in modified]
-    if changed:
+    value, changes = student.call_reporting_changes(target, *args)
+    if changes:
+        changed = [names[i] for i in sorted(changes)]
+        hint = next(filter(None, (mutation_hint(names[i], args[i], after, returned_arrays(value))
+                                  for i, after in sorted(changes.items()))), "")
         raise CheckFailed(f"{fn} modified its input{'s' if len(changed) > 1 else ''} "
-                          f"{', '.join(changed)}; it must leave them unchanged (work on a copy, e.g. "
-                          "`W = W.copy()`, or build new arrays instead of `+=` on an input).")
+                          f"{', '.join(changed)}; it must leave {'them' if len(changed) > 1 else 'it'} unchanged "
+                          "(work on a copy, e.g. "
+                          "`W = W.copy()`, or build new arrays instead of `+=` on an input)."
+                          + (f"\nHint: {hint}" if hint else ""))
     return value
+
+
+def returned_arrays(value):
+    """The arrays among a return value: itself, or the items of a returned tuple or list."""
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    return [v for v in items if isinstance(v, np.ndarray)]
+
+
+def mutation_hint(name, before, after, returned=()):
+    """What the change of input `name` from `before` to `after` says about the code that made it,
+    or "" when it matches none of the usual ways of writing into an input.
+
+    `returned` are the arrays the call returned: an input that ends up equal to one of them was
+    returned itself (`W = W0` names the same array twice, and `W -= ...` then changes the caller's).
+    """
+    if not isinstance(after, np.ndarray) or after.shape != before.shape:
+        return ""
+    if any(r.shape == after.shape and np.array_equal(r, after) for r in returned):
+        return (f"the array you return is the caller's {name} itself, updated in place: an assignment such as "
+                f"`new = {name}` gives the same array a second name, so `new -= ...` or `new[...] = ...` also "
+                f"changes {name}. Start from a copy (`{name}.copy()`) or build a new array from {name}.")
+    if before.size > 1 and np.array_equal(np.sort(before, axis=None), np.sort(after, axis=None)):
+        return (f"{name} holds its old values in another order: it was sorted, shuffled or reversed in place "
+                f"(`{name}[:] = {name}[::-1]`, `{name}.sort()`, `rng.shuffle({name})`). Reorder a copy, or "
+                f"index into a new array (`{name}[order]`).")
+    old = before.astype(np.float64).ravel()
+    new = after.astype(np.float64).ravel()
+    if np.dot(old, old) > 0:
+        factor = float(np.dot(old, new) / np.dot(old, old))
+        if np.allclose(new, factor * old, rtol=1e-9, atol=1e-12):
+            return (f"{name} now holds a multiple of its old values (each multiplied by {factor:g}): `*=` or `/=` "
+                    f"on {name}, or on another name for it (`dW = {name}` does not copy), wrote into the caller's array. "
+                    f"Build a new array instead (e.g. `2 * reg * {name}`).")
+    return ""
 
 
 # -- Loss functions `f(W, X, y, reg) -> (loss, dW)` with the contract's L2 term ------------------
@@ -211,8 +270,27 @@ def check_versions_agree(student, target, other, problems, tol=1e-9):
         loss_o, dW_o = expect_loss_and_grad(student.call(other, W, X, y, reg), W, other_fn)
         loss_t, dW_t = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
         compared = f"compared with your {other_fn}; one of the two is wrong"
-        check_close(loss_t, loss_o, fn, f"the loss ({compared})", on, tol)
-        check_close(dW_t, dW_o, fn, f"dW ({compared})", on, tol)
+        # Both carry the same regularization terms, so what remains is each one's data part.
+        N, reg_loss, reg_grad = X.shape[0], reg * np.sum(W * W), 2 * reg * W
+        check_close(loss_t, loss_o, fn, f"the loss ({compared})", on, tol,
+                    lambda: n_times_hint(loss_t - reg_loss, loss_o - reg_loss, N, fn, other_fn,
+                                         "loss (loss - reg * sum(W * W))",
+                                         "the loss is the mean over the N examples; divide it by N."))
+        check_close(dW_t, dW_o, fn, f"dW ({compared})", on, tol,
+                    lambda: n_times_hint(dW_t - reg_grad, dW_o - reg_grad, N, fn, other_fn,
+                                         "dW (dW - 2 * reg * W)",
+                                         "the data gradient is averaged over the N examples, like the loss; "
+                                         "divide it by N."))
+
+
+def n_times_hint(mine, theirs, N, fn, other_fn, part, advice):
+    """"The data part of your <fn>'s <part> is N times your <other_fn>'s: <advice>" when it is (or
+    the reverse, naming the other function first), else ""."""
+    error = array_error if isinstance(mine, np.ndarray) else scalar_error
+    for big, small, big_fn, small_fn in ((mine, theirs, fn, other_fn), (theirs, mine, other_fn, fn)):
+        if N > 1 and np.any(small) and error(big, N * small) <= 1e-6:
+            return f"the data part of your {big_fn}'s {part} is N times your {small_fn}'s (N = {N}): {advice}"
+    return ""
 
 
 def gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name):
@@ -331,7 +409,13 @@ def check_train_predict(student, class_name, rng):
         raise CheckFailed(f"{class_name}.train did not reduce the loss on separable data: mean of the first "
                           f"20 losses {losses[:20].mean():.4g}, of the last 20 {losses[-20:].mean():.4g}. "
                           "Check the update W = W - learning_rate * grad.")
-    predictions = expect_array(classifier.call("predict", X), (N,), f"{class_name}.predict", "the labels", "iu")
+    predictions = classifier.call("predict", X)
+    C = W0.shape[1]
+    if isinstance(predictions, np.ndarray) and predictions.shape == (C,):
+        raise CheckFailed(f"{class_name}.predict returned the labels of shape {predictions.shape}; expected shape "
+                          f"{(N,)}, one label per example.\nHint: {predictions.shape} is one label per class: "
+                          f"take the argmax over the classes, axis=1 of the (N, C) = {(N, C)} scores X.dot(self.W).")
+    predictions = expect_array(predictions, (N,), f"{class_name}.predict", "the labels", "iu")
     accuracy = float(np.mean(predictions == y))
     if accuracy < 0.9:
         raise CheckFailed(f"{class_name}.predict is right on {accuracy:.0%} of well separated training data "
@@ -345,9 +429,22 @@ def check_train_predict(student, class_name, rng):
 
 
 def digits_problem(reference):
-    """(X_train, y_train, X_val, y_val) of the digits in fast mode, from the reference's loader."""
-    data = reference.data.load_dataset("digits", fast=True)
+    """(X_train, y_train, X_val, y_val) of the digits in fast mode, from the reference's loader
+    (loaded once per grader process)."""
+    data = reference.computed("digits fast", lambda: reference.data.load_dataset("digits", fast=True))
     return data["X_train"], data["y_train"], data["X_val"], data["y_val"]
+
+
+def reference_classifier_run(reference, class_name, seed, training):
+    """(loss history, validation predictions) of the reference `class_name` trained on the fast digits
+    with `seed` and `training`; trained once per grader process for the same arguments."""
+    def train():
+        X, y, X_val, _ = digits_problem(reference)
+        classifier = getattr(reference.linear_classifier, class_name)()
+        history = np.array(classifier.train(X, y, seed=seed, **training))
+        return history, classifier.predict(X_val)
+    return reference.computed(("linear classifier on the digits", class_name, seed, tuple(sorted(training.items()))),
+                              train)
 
 
 def check_training_matches_reference(student, reference, class_name, rng, training):
@@ -357,10 +454,12 @@ def check_training_matches_reference(student, reference, class_name, rng, traini
     classifier = student.new(f"linear_classifier.{class_name}")
     history = np.array([expect_number(v, f"{class_name}.train", "each loss")
                         for v in student_train(classifier, class_name, X, y, seed=seed, **training)])
-    expected = np.array(getattr(reference.linear_classifier, class_name)().train(X, y, seed=seed, **training))
+    expected, _ = reference_classifier_run(reference, class_name, seed, training)
     if history.shape != expected.shape:
-        raise CheckFailed(f"{class_name}.train returned {history.size} losses for num_iters={training['num_iters']}.")
-    check_close(history, expected, f"{class_name}.train", "the loss history", f"the digits, seed={seed}", 1e-6,
+        raise CheckFailed(f"{class_name}.train returned {history.size} losses for num_iters={training['num_iters']}; "
+                          f"expected {expected.size}, one per iteration.")
+    check_close(history, expected, f"{class_name}.train", "the loss history",
+                f"the digits X {X.shape}, seed={seed}", 1e-6,
                 "draw W first, then each batch with rng.choice(N, batch_size, replace=True), and update "
                 "W = W - learning_rate * grad after recording the loss.")
 
@@ -374,26 +473,30 @@ def check_accuracy_matches_reference(student, reference, class_name, rng, traini
     predictions = expect_array(classifier.call("predict", X_val), y_val.shape, f"{class_name}.predict",
                                "the labels", "iu")
     accuracy = float(np.mean(predictions == y_val))
-    ref = getattr(reference.linear_classifier, class_name)()
-    ref.train(X, y, seed=seed, **training)
-    expected = float(np.mean(ref.predict(X_val) == y_val))
+    _, reference_predictions = reference_classifier_run(reference, class_name, seed, training)
+    expected = float(np.mean(reference_predictions == y_val))
     if accuracy < expected - band:
         raise CheckFailed(f"{class_name} reaches {accuracy:.1%} validation accuracy on the digits; the reference "
                           f"reaches {expected:.1%} with the same seed and settings (at least "
                           f"{expected - band:.1%} needed).")
 
 
+VECTORIZED_LOSS = ("compute the (N, C) scores of every example at once, scores = X.dot(W), then the loss and "
+                   "dW from whole-array operations on them (a mask or the probabilities, and one product with X.T).")
+
+
 def check_vectorized_form(student, student_lib, target, module, rng, reg=0.2):
     """The form check of a vectorized loss `target` (e.g. 'softmax.softmax_loss_vectorized'): it scores
     only with right values, so its gradient must check out on a small problem, then no loops."""
     check_own_gradient(student, target, rng, reg)
-    check_loop_free(student_lib, module, target.split(".")[-1])
+    check_loop_free(student_lib, module, target.split(".")[-1], VECTORIZED_LOSS)
 
 
-def check_own_gradient(student, target, rng, reg):
+def check_own_gradient(student, target, rng, reg, hint_for=None):
     """The student's dW of loss `target` against the numerical gradient of their own loss, on a
-    small random problem (W (6, 4), X (8, 6)) drawn from `rng`."""
+    small random problem (W (6, 4), X (8, 6)) drawn from `rng`; `hint_for` as in `check_gradient`."""
     fn = target.split(".")[-1]
     W, X, y = random_problem(rng, 8, 6, 4)
     _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
-    check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng)
+    check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng,
+                   hint_for=hint_for)

@@ -104,11 +104,26 @@ def restore_message(fn, x, x_after, h):
     changed = ~np.isclose(x_after, x, rtol=1e-12, atol=1e-15)
     largest = float(np.max(np.abs(x_after - x)))
     step = "" if h is None else f", h={h:g}"
-    return (f"{fn} changed its input x ({describe_shapes(x=x)}{step}): after the call {int(changed.sum())} "
-            f"of its {x.size} entries differ from before, by up to {largest:.1e}. Put each entry back to "
-            "its old value after evaluating f there (keep the old value in a variable and assign it back, "
-            "rather than adding and subtracting h); otherwise every later entry is differenced at a "
-            "displaced point.")
+    message = (f"{fn} changed its input x ({describe_shapes(x=x)}{step}): after the call {int(changed.sum())} "
+               f"of its {x.size} entries differ from before, by up to {largest:.1e}; expected every entry back at "
+               "its old value. Put each entry back to its old value after evaluating f there (keep the old value "
+               "in a variable and assign it back, rather than adding and subtracting h); otherwise every later "
+               "entry is differenced at a displaced point.")
+    hint = displacement_hint(x, x_after, changed, 1e-5 if h is None else h)
+    return message + (f"\nHint: {hint}" if hint else "")
+
+
+def displacement_hint(x, x_after, changed, h):
+    """Which of the two evaluation points the changed entries of x were left at, when all agree ("" otherwise)."""
+    moved = (x_after - x)[changed]
+    which = "every entry of x was" if changed.all() else f"each of the {moved.size} changed entries of x was"
+    if np.allclose(moved, -h, rtol=1e-6, atol=0):
+        return (f"{which} left at old - h, the last point where f was evaluated: after f(x - h), assign the "
+                "old value back (x[i] = old) before moving on to the next entry.")
+    if np.allclose(moved, h, rtol=1e-6, atol=0):
+        return (f"{which} left at old + h: after evaluating f(x + h), assign the old value back (x[i] = old) "
+                "before moving on to the next entry.")
+    return ""
 
 
 def difference_formulas(params, x, h):
@@ -434,8 +449,12 @@ def require_minibatch_sgd(student, num_classes, reg, W0, X, y, learning_rate, nu
     W, history = expect_descent(student.call(MINIBATCH_SGD, *args), W0.shape, num_iters, fn)
     _, again = expect_descent(student.call(MINIBATCH_SGD, *args), W0.shape, num_iters, fn)
     if not np.array_equal(history, again):
-        raise CheckFailed(f"{fn}: two runs with the same seed gave different loss histories on {on}. Draw every "
-                          "batch from rng = np.random.default_rng(seed), not from np.random.")
+        differ = int(np.count_nonzero(history != again))
+        raise CheckFailed(f"{fn}: two runs with the same seed gave different loss histories on {on}: {differ} of "
+                          f"their {num_iters} losses differ; expected the same seed to give the same batches and so "
+                          "the same run.\nHint: draw every batch from rng = np.random.default_rng(seed), created once "
+                          "from the seed argument, not from np.random (np.random.choice, np.random.randint) or a "
+                          "generator made without the seed.")
 
     def run(**change):
         return descent_path(loss_grad, W0, learning_rate, num_iters, data=(X, y), batch_size=batch_size,

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from .common import (CheckFailed, check_accuracy_matches_reference, check_close, check_gradient,
+from .common import (CheckFailed, array_error, check_accuracy_matches_reference, check_close, check_gradient,
                      check_own_gradient, check_vectorized_form, check_loss_against_reference, check_regularization,
                      check_train_predict, check_training_matches_reference, check_unchanged,
                      check_versions_agree, describe_shapes, expect_loss_and_grad, random_problem,
@@ -75,11 +75,25 @@ def lecture_hint(loss, expected, copies):
 def require_lecture_loss(student, target):
     """The loss on the lecture's example (once, then three identical images) must be right first."""
     fn = target.split(".")[-1]
-    for copies, on in ((1, "the lecture's cat image (scores 3.2, 5.1, -1.7; reg=0)"),
-                       (3, "three copies of the lecture's cat image (N=3; reg=0)")):
+    for copies, on in ((1, "the lecture's cat image (scores 3.2, 5.1, -1.7; {}; reg=0)"),
+                       (3, "three copies of the lecture's cat image (N=3; {}; reg=0)")):
         W, X, y, expected = lecture_example(copies)
+        on = on.format(describe_shapes(W=W, X=X))
         loss, _ = expect_loss_and_grad(student.call(target, W, X, y, 0.0), W, fn)
         check_close(loss, expected, fn, "the loss", on, 1e-9, lecture_hint(loss, expected, copies))
+
+
+def gradient_hint(W, X, y, reg, coords, analytic, numerical):
+    """The known mistake that explains a failed gradient check of a softmax loss, or "": from the
+    `analytic` dW and the `numerical` gradient of the student's own loss at `coords` of W."""
+    # With the loss right, leaving out the -1 at the correct class adds X.T @ one_hot(y) / N to dW.
+    missing = X.T @ np.eye(W.shape[1])[y] / X.shape[0]
+    missing_at = np.array([missing[c] for c in coords])
+    if np.any(missing_at) and array_error(analytic - numerical, missing_at) <= 1e-5:
+        return ("your dW exceeds the numerical gradient of your own loss by X.T @ one_hot(y) / N at every sampled "
+                "entry: the gradient of L_i with respect to the scores is p - one_hot(y_i), so subtract 1 from "
+                "the probability of the correct class.")
+    return ""
 
 
 def finite_loss_and_grad(student, target, W, X, y, reg):
@@ -130,7 +144,7 @@ def test_softmax_loss_naive_gradient(student, public_rng):
     """softmax_loss_naive's dW agrees with the numerical gradient of its own loss, with reg = 0 and 50."""
     require_lecture_loss(student, NAIVE)
     for reg in (0.0, 50.0):
-        check_own_gradient(student, NAIVE, public_rng, reg)
+        check_own_gradient(student, NAIVE, public_rng, reg, hint_for=gradient_hint)
 
 
 @pytest.mark.points(1)
@@ -171,7 +185,8 @@ def test_softmax_loss_inputs_unchanged(student):
         fn = target.split(".")[-1]
         value = check_unchanged(student, target, (W, X, y, 0.0), ("W", "X", "y", "reg"), fn)
         loss, _ = expect_loss_and_grad(value, W, fn)
-        check_close(loss, expected, fn, "the loss", "three copies of the lecture's cat image", 1e-9)
+        check_close(loss, expected, fn, "the loss",
+                    f"three copies of the lecture's cat image ({describe_shapes(W=W, X=X, reg=0.0)})", 1e-9)
 
 
 def shifted_rows(W, X, shift):
@@ -324,7 +339,7 @@ def test_softmax_loss_gradient_check_hidden(student, hidden_rng):
             W, X, y = random_problem(hidden_rng, 20, 15, 5)
             _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
             check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg),
-                           hidden_rng, num_coords=25)
+                           hidden_rng, num_coords=25, hint_for=gradient_hint)
 
 
 def large_logit_problems(rng):

@@ -34,7 +34,18 @@ def lecture_example():
     return W, X, y, sum(per_image_losses) / len(per_image_losses)
 
 
+# The lecture's per-image losses without the margin of 1 (delta = 0), by hand from its scores:
+# cat image max(0, 5.1 - 3.2) + max(0, -1.7 - 3.2) = 1.9, car image max(0, 1.3 - 4.9) +
+# max(0, 2.0 - 4.9) = 0, frog image max(0, 2.2 + 3.1) + max(0, 2.5 + 3.1) = 10.9; mean 12.8 / 3.
+LOSSES_WITHOUT_MARGIN = [1.9, 0.0, 10.9]
+
+
 def lecture_hint(loss, expected):
+    without_margin = sum(LOSSES_WITHOUT_MARGIN) / len(LOSSES_WITHOUT_MARGIN)
+    if abs(loss - without_margin) < 1e-6:
+        return (f"Your loss is {without_margin:.4g}, what the lecture's example gives with margins s_j - s_{{y_i}} "
+                "(losses 1.9, 0 and 10.9 per image): the margin of 1 (delta) is missing; add "
+                "max(0, s_j - s_{y_i} + 1) for every wrong class j.")
     if abs(loss - (expected + 1)) < 1e-6:
         return "Your loss is exactly 1 more than expected per image: skip j == y[i] in the sum over classes."
     if abs(loss - 3 * expected) < 1e-6:
@@ -49,7 +60,8 @@ def require_lecture_loss(student, target):
     W, X, y, expected = lecture_example()
     fn = target.split(".")[-1]
     loss, _ = expect_loss_and_grad(student.call(target, W, X, y, 0.0), W, fn)
-    check_close(loss, expected, fn, "the loss", "the lecture's cat/car/frog example (reg=0)", 1e-9,
+    check_close(loss, expected, fn, "the loss",
+                f"the lecture's cat/car/frog example ({describe_shapes(W=W, X=X, reg=0.0)})", 1e-9,
                 lecture_hint(loss, expected))
     return loss
 
@@ -111,7 +123,8 @@ def test_svm_loss_inputs_unchanged(student):
         fn = target.split(".")[-1]
         value = check_unchanged(student, target, (W, X, y, 0.0), ("W", "X", "y", "reg"), fn)
         loss, _ = expect_loss_and_grad(value, W, fn)
-        check_close(loss, expected, fn, "the loss", "the lecture's example", 1e-9)
+        check_close(loss, expected, fn, "the loss",
+                    f"the lecture's cat/car/frog example ({describe_shapes(W=W, X=X, reg=0.0)})", 1e-9)
 
 
 @pytest.mark.points(2)

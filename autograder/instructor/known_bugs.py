@@ -6,11 +6,14 @@ Each file is a small snippet with a docstring header:
 
     module: linear_svm
     caught_by: svm_loss_naive_regularization
+    hint: the factor 2 is missing
     \"\"\"
     def svm_loss_naive(W, X, y, reg): ...        # or: LinearClassifier.train = _train
 
 A buggy submission is the reference lib/ with the snippet appended to lib/<module>.py, so the
-snippet's definitions replace the reference's. `caught_by` names the check that must fail.
+snippet's definitions replace the reference's. `caught_by` names the check that must fail;
+`hint` is the words that the failed check's "Hint:" line must contain for this mistake, written
+by the bug's author from the mistake itself (what a student who made it needs to read).
 """
 import ast
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ class KnownBug:
     summary: str        # first line of the docstring
     module: str         # the lib module it changes
     caught_by: str      # the check that must lose points
+    hint: str           # words the labelled check's "Hint:" line must contain
     code: str           # the snippet
 
 
@@ -42,11 +46,11 @@ def load_known_bugs(assignment, root=None):
         doc = ast.get_docstring(ast.parse(code)) or ""
         fields = dict(line.split(":", 1) for line in doc.splitlines()[1:] if ":" in line)
         fields = {k.strip(): v.strip() for k, v in fields.items()}
-        missing = {"module", "caught_by"} - set(fields)
+        missing = {"module", "caught_by", "hint"} - set(fields)
         if missing:
             raise ValueError(f"{path}: the docstring lacks {', '.join(sorted(missing))}: lines.")
         bugs.append(KnownBug(assignment, path.stem, doc.splitlines()[0], fields["module"],
-                             fields["caught_by"], code))
+                             fields["caught_by"], fields["hint"], code))
     return bugs
 
 

@@ -1,14 +1,24 @@
 """The reference solution: imported in the trusted grader, or copied as a submission's lib/."""
+import hashlib
 import importlib
 import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..course import course_root
 
 
 class Reference:
-    """Attribute access to the reference modules: `Reference().linear_svm.svm_loss_vectorized`."""
+    """Attribute access to the reference modules: `Reference().linear_svm.svm_loss_vectorized`.
+
+    `computed(key, compute)` keeps what the reference computed for the whole grader process:
+    hidden inputs derive from the seed alone, so every student of a batch gets the same ones
+    and the reference trains on them once, not once per student.
+    """
+
+    _computed = {}
 
     def __init__(self, root=None):
         self.root = Path(root) if root else course_root()
@@ -16,12 +26,30 @@ class Reference:
             raise FileNotFoundError("No course folder with solutions/ was found: grade from a gradlab "
                                     "checkout or set GRADLAB_COURSE_ROOT.")
 
+    def computed(self, key, compute):
+        """compute(), once per grader process for the same `key` (hashable; see `digest`). The value
+        is shared between checks: treat it as read-only."""
+        key = (str(self.root), key)
+        if key not in self._computed:
+            self._computed[key] = compute()
+        return self._computed[key]
+
     def __getattr__(self, module):
         if module.startswith("_"):
             raise AttributeError(module)
         if str(self.root) not in sys.path:
             sys.path.insert(0, str(self.root))
         return importlib.import_module(f"solutions.{module}")
+
+
+def digest(*arrays):
+    """A short fingerprint of arrays' shapes, dtypes and contents, for `Reference.computed` keys."""
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.shape}{a.dtype.str}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def copy_reference_lib(dest, root=None):

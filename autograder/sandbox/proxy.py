@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import isolation, wire
 from .isolation import UidPool, jail_available, kill_uid, readonly_paths
 
@@ -393,9 +395,9 @@ class Sandbox:
 
     def _exchange(self, header, args, kwargs, what, limit):
         header = dict(header)
-        arrays = []
-        header["args"] = [wire.encode(a, arrays) for a in args]
-        header["kwargs"] = {k: wire.encode(v, arrays) for k, v in kwargs.items()}
+        arrays, sent = [], {}
+        header["args"] = [wire.encode(a, arrays, sent=sent) for a in args]
+        header["kwargs"] = {k: wire.encode(v, arrays, sent=sent) for k, v in kwargs.items()}
         header["arrays"] = len(arrays)
         seconds = min(limit, self.limits.submission_seconds - self.seconds_used)
         started = time.perf_counter()
@@ -437,12 +439,20 @@ class Sandbox:
 
     def call_reporting_mutation(self, target, *args):
         """(value, positions of the array arguments that `lib.<target>(*args)` modified)."""
+        value, changes = self.call_reporting_changes(target, *args)
+        return value, sorted(changes)
+
+    def call_reporting_changes(self, target, *args):
+        """(value, {position: the array argument as `lib.<target>(*args)` left it}) for every array
+        argument the call modified."""
         answer = self._request({"op": "call_reporting_mutation", "target": target}, args, {}, target,
                                module=_module(target))
-        if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], list)
-                and all(type(i) is int and 0 <= i < len(args) for i in answer[1])):
+        if not (isinstance(answer, tuple) and len(answer) == 3 and isinstance(answer[1], list)
+                and isinstance(answer[2], list) and len(answer[1]) == len(answer[2])
+                and all(type(i) is int and 0 <= i < len(args) for i in answer[1])
+                and all(isinstance(a, np.ndarray) for a in answer[2])):
             raise SandboxError(f"{target}: the worker sent an answer the grader cannot read.")
-        return answer
+        return answer[0], dict(zip(answer[1], answer[2]))
 
     def new(self, target, *args, **kwargs):
         """Construct `lib.<target>(*args)` in the worker and return a RemoteObject for it."""

@@ -5,7 +5,10 @@ allow_pickle=False)`. In the JSON, values are encoded as:
 
 - None, bool, int, str, finite float: themselves;
 - a non-finite float: {"__float__": "nan" | "inf" | "-inf"};
-- a numpy array: {"__array__": k}, the k-th array after the header (numeric dtypes only);
+- a numpy array: {"__array__": k}, the k-th array after the header (numeric dtypes only); the
+  same array object met again in one message is sent once and encoded {"__array__": k, "copy":
+  true}, decoded as a copy of its own (a gradient check's perturbed calls share X: one copy of
+  X crosses, and no call can change what another receives);
 - a tuple: {"__tuple__": [...]}; a list: [...]; a dict with str keys: {"__dict__": {...}};
 - an object that stays in the worker: {"__handle__": id, "type": class name};
 - a function the worker builds by name from the check-side module `checks/functions.py`:
@@ -55,11 +58,13 @@ class FunctionRef:
         return f"<function {self.name} built in the worker>"
 
 
-def encode(value, arrays, handles=None):
+def encode(value, arrays, handles=None, sent=None):
     """Encode `value` as JSON-ready data, appending its arrays to `arrays`.
 
     `handles` (worker side) maps objects that may stay behind to a handle id; any other value
     that is not numbers, strings or containers of them raises WireError naming its type.
+    `sent` ({id(array): index}, shared by the values of one message) sends an array object
+    that occurs several times only once; the caller keeps the values alive while encoding.
     """
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -74,18 +79,22 @@ def encode(value, arrays, handles=None):
     if type(value) is np.ndarray:
         if value.dtype.kind not in NUMERIC_KINDS:
             raise WireError(f"an array of dtype {value.dtype} (only numeric arrays can be graded)")
+        if sent is not None and id(value) in sent:
+            return {"__array__": sent[id(value)], "copy": True}
         arrays.append(value)
+        if sent is not None:
+            sent[id(value)] = len(arrays) - 1
         return {"__array__": len(arrays) - 1}
     if type(value) is tuple:
-        return {"__tuple__": [encode(v, arrays, handles) for v in value]}
+        return {"__tuple__": [encode(v, arrays, handles, sent) for v in value]}
     if type(value) is list:
-        return [encode(v, arrays, handles) for v in value]
+        return [encode(v, arrays, handles, sent) for v in value]
     if type(value) is dict and all(type(k) is str for k in value):
-        return {"__dict__": {k: encode(v, arrays, handles) for k, v in value.items()}}
+        return {"__dict__": {k: encode(v, arrays, handles, sent) for k, v in value.items()}}
     if isinstance(value, Handle):
         return {"__handle__": value.id, "type": value.type_name}
     if isinstance(value, FunctionRef):
-        return {"__function__": value.name, "args": [encode(a, arrays, handles) for a in value.args]}
+        return {"__function__": value.name, "args": [encode(a, arrays, handles, sent) for a in value.args]}
     if handles is not None:
         return {"__handle__": handles(value), "type": type(value).__name__}
     raise WireError(f"an object of type {type(value).__name__}")
@@ -100,7 +109,8 @@ def decode(data, arrays, resolve_handle=None, resolve_function=None):
         return [decode(v, arrays, resolve_handle, resolve_function) for v in data]
     if isinstance(data, dict):
         if "__array__" in data:
-            return arrays[data["__array__"]]
+            array = arrays[data["__array__"]]
+            return array.copy() if data.get("copy") else array
         if "__float__" in data:
             return float(data["__float__"])
         if "__tuple__" in data:

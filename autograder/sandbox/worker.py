@@ -19,7 +19,8 @@ Requests (JSON headers, see wire.py):
   {"op": "getattr", "handle": h, "name": "W"}
   {"op": "setattr", "handle": h, "name": "W", "args": [value]}
   {"op": "call_reporting_mutation", "target": ..., "args": [...]}
-                    -> (value, [positions of the array arguments that the call modified])
+                    -> (value, [positions of the array arguments that the call modified],
+                        [those arguments as the call left them])
   {"op": "map",     "target": ..., "args": [[...], [...]]}   -> list of values, one call each
   {"op": "import",  "module": "linear_svm"}    -> None, once lib.linear_svm is imported
   {"op": "run",     "target": "backprop.routine", "args": [...]}  -> worker_side routine's value
@@ -95,7 +96,8 @@ class Worker:
             result = self.target(request["target"])(*args, **kwargs)
             modified = [i for i, a in before.items()
                         if a.shape != args[i].shape or a.tobytes() != args[i].tobytes()]
-            return (result, modified), False
+            # The inputs as the call left them, so the grader can tell how they were changed.
+            return (result, modified, [args[i] for i in modified]), False
         if op == "method":
             method = getattr(self.resolve(request["handle"]), request["name"])
             return method(*args, **kwargs), request.get("keep", False)

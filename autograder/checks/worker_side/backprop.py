@@ -18,7 +18,9 @@ The last node is the output.
 """
 import numbers
 
-__all__ = ["evaluate_graphs", "graph_outputs", "layer_forward_backward", "layer_outputs",
+import numpy as np
+
+__all__ = ["evaluate_graphs", "graph_outputs", "layer_forward_backward", "layer_perturbed_outputs",
            "net_perturbed_losses"]
 
 UNARY = {
@@ -117,10 +119,19 @@ def layer_forward_backward(layer, args, dout):
     return out, grads, list(args), dout
 
 
-def layer_outputs(layer, args_list):
-    """`layer`'s forward output (not the cache) for each argument tuple in args_list."""
+def layer_perturbed_outputs(layer, args, h):
+    """`layer`'s forward output (not the cache) with each entry of each argument moved by +h, then
+    by -h, on fresh copies: [out(+h), out(-h)] per entry, arguments and entries in order
+    (np.ndindex). The arguments cross once; the perturbed copies are made here."""
     forward, _ = _layer(layer)
-    return [_forward(forward, args)[0] for args in args_list]
+    outputs = []
+    for position, array in enumerate(args):
+        for index in np.ndindex(array.shape):
+            for step in (h, -h):
+                moved = [a.copy() for a in args]
+                moved[position][index] += step
+                outputs.append(_forward(forward, moved)[0])
+    return outputs
 
 
 def net_perturbed_losses(net, X, y, coords, h):

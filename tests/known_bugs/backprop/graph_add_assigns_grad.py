@@ -2,6 +2,7 @@
 
 module: graph
 caught_by: value_node_used_twice
+hint: never assign them (self.grad = ...)
 """
 
 

@@ -3,6 +3,7 @@ as soon as it is reached, before every node that uses it has added its gradient.
 
 module: graph
 caught_by: value_node_used_twice
+hint: build a topological order of the graph first
 """
 
 

@@ -3,6 +3,7 @@ shared node's _backward runs once per path and passes its gradient on several ti
 
 module: graph
 caught_by: value_node_used_twice
+hint: visit every node once
 """
 
 

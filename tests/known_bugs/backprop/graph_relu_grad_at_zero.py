@@ -2,6 +2,7 @@
 
 module: graph
 caught_by: value_ops_gradient
+hint: gradient 0 at data == 0
 """
 
 

@@ -2,6 +2,7 @@
 
 module: graph
 caught_by: value_sigmoid_neuron
+hint: the gate's output (out.data), not its input
 """
 _given_sigmoid = Value.sigmoid
 

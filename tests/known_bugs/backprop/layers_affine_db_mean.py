@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: affine_layer
+hint: sum dout over axis 0
 """
 
 

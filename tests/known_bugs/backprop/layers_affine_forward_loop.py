@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: layers_loop_free
+hint: one matrix product
 """
 
 

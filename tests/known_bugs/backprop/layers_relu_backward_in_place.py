@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: layers_inputs_unchanged
+hint: is the caller's dout itself
 """
 
 

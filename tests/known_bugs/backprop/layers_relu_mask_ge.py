@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: relu_layer
+hint: use x > 0
 """
 
 

@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: relu_layer
+hint: the mask comes from the layer's input x
 """
 
 

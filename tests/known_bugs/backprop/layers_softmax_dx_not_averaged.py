@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: softmax_loss_layer
+hint: divide its gradient by N too
 """
 
 

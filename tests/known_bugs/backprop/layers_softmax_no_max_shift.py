@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: softmax_loss_large_scores
+hint: subtract each row's maximum from the scores
 """
 
 

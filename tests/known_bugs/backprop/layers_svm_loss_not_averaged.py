@@ -2,6 +2,7 @@
 
 module: layers
 caught_by: svm_loss_layer
+hint: the mean over the N = 3 images
 """
 
 

@@ -2,6 +2,7 @@
 
 module: neural_net
 caught_by: two_layer_net_regularization
+hint: lacks the regularization gradient reg * W1
 """
 
 

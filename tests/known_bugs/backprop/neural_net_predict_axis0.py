@@ -2,6 +2,7 @@
 
 module: neural_net
 caught_by: two_layer_net_predict
+hint: argmax over the classes, axis=1
 """
 
 

@@ -2,6 +2,7 @@
 
 module: neural_net
 caught_by: two_layer_net_regularization
+hint: the factor 0.5 is missing
 """
 
 

@@ -2,6 +2,7 @@
 
 module: neural_net
 caught_by: two_layer_net_gradient_check
+hint: the ReLU mask belongs to the hidden layer
 """
 
 

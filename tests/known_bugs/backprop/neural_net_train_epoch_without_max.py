@@ -3,6 +3,7 @@ by zero when the batch is larger than the data.
 
 module: neural_net
 caught_by: two_layer_net_train_contract
+hint: max(N // batch_size, 1)
 """
 
 

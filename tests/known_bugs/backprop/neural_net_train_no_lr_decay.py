@@ -2,6 +2,7 @@
 
 module: neural_net
 caught_by: two_layer_net_train_contract
+hint: iteration 0 is the end of an epoch
 """
 
 

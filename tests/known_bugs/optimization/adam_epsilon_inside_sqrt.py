@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: adam_matches_reference
+hint: epsilon goes outside the square root
 """
 
 

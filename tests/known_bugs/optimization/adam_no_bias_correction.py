@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: adam_update
+hint: the bias correction
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: numerical_gradient_centered_known_functions
+hint: divide f(x + h) - f(x - h) by 2 * h
 """
 
 

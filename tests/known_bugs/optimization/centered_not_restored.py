@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: numerical_gradient_input_restored
+hint: left at old - h
 """
 
 

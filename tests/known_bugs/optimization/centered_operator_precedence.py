@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: numerical_gradient_centered_known_functions
+hint: write `/ (2 * h)`
 """
 
 

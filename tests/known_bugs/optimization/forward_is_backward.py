@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: numerical_gradients_match_hidden_functions
+hint: this is the backward difference
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: numerical_gradient_error_order
+hint: as a centered difference's does
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: gradient_descent_follows_the_contract
+hint: record each iteration's loss before its update
 """
 
 

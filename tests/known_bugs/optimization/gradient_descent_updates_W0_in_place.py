@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: optimizers_leave_their_inputs_unchanged
+hint: is the caller's W0 itself
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: gradient_descent_follows_the_contract
+hint: subtract learning_rate times the gradient
 """
 
 

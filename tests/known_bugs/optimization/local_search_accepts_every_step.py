@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: random_local_search_follows_the_seed
+hint: keep a step only when it makes the loss strictly lower
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: minibatch_sgd_follows_the_contract
+hint: replace=True
 """
 
 

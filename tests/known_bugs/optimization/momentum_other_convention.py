@@ -3,6 +3,7 @@ learning rate, but config["velocity"] is not the contract's velocity.
 
 module: optimization
 caught_by: sgd_momentum_matches_reference
+hint: v = momentum * v - learning_rate * dw
 """
 
 

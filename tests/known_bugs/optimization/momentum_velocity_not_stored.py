@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: sgd_momentum_update
+hint: store the new velocity in config['velocity']
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: random_search_follows_the_seed
+hint: rng = np.random.default_rng(seed)
 """
 
 

@@ -2,6 +2,7 @@
 
 module: optimization
 caught_by: update_rules_leave_w_unchanged
+hint: is the caller's w itself
 """
 
 

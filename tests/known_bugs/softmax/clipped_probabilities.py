@@ -4,6 +4,7 @@ and the two versions agree with each other).
 
 module: softmax
 caught_by: softmax_loss_stable_matches_reference
+hint: clipping it, or adding a small epsilon before the log
 """
 
 

@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_naive_lecture_example
+hint: the loss is their mean (divide by N)
 """
 
 

@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_stable_for_large_scores
+hint: subtract each row's own maximum score
 """
 
 

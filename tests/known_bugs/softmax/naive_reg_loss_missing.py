@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_naive_regularization
+hint: the regularization term is reg * np.sum(W * W)
 """
 
 

@@ -2,6 +2,7 @@
 
 module: linear_classifier
 caught_by: softmax_train_predict
+hint: argmax over the classes, axis=1
 """
 
 

@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_vectorized_matches_naive
+hint: N times
 """
 
 

@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_vectorized_lecture_example
+hint: the natural log, np.log
 """
 
 

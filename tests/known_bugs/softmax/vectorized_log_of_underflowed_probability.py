@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_stable_for_large_scores
+hint: not as the log of a probability
 """
 
 

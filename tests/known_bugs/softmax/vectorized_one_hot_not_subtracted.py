@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_vectorized_matches_reference
+hint: subtract 1 from the probability of the correct class
 """
 
 

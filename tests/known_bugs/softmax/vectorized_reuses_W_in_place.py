@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_inputs_unchanged
+hint: multiple of its old values
 """
 
 

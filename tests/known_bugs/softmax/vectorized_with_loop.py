@@ -2,6 +2,7 @@
 
 module: softmax
 caught_by: softmax_loss_vectorized_loop_free
+hint: calls softmax_loss_naive
 """
 
 

@@ -2,6 +2,7 @@
 
 module: linear_svm
 caught_by: svm_loss_naive_lecture_example
+hint: the loss is their mean (divide by N)
 """
 
 

@@ -2,6 +2,7 @@
 
 module: linear_svm
 caught_by: svm_loss_naive_regularization
+hint: does not include the regularization gradient 2 * reg * W
 """
 
 

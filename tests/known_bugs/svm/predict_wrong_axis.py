@@ -2,6 +2,7 @@
 
 module: linear_classifier
 caught_by: linear_svm_train_predict
+hint: argmax over the classes, axis=1
 """
 
 

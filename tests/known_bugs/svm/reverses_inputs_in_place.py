@@ -2,6 +2,7 @@
 
 module: linear_svm
 caught_by: svm_loss_inputs_unchanged
+hint: in another order
 """
 
 

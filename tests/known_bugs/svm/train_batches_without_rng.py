@@ -2,6 +2,7 @@
 
 module: linear_classifier
 caught_by: linear_svm_train_matches_reference
+hint: rng.choice(N, batch_size, replace=True)
 """
 
 

@@ -2,6 +2,7 @@
 
 module: linear_svm
 caught_by: svm_loss_vectorized_lecture_example
+hint: the margin of 1 (delta) is missing
 """
 
 

@@ -2,6 +2,7 @@
 
 module: linear_svm
 caught_by: svm_loss_vectorized_matches_naive
+hint: N times
 """
 
 

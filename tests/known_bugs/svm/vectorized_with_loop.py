@@ -2,6 +2,7 @@
 
 module: linear_svm
 caught_by: svm_loss_vectorized_loop_free
+hint: calls svm_loss_naive
 """
 
 
