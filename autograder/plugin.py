@@ -90,7 +90,7 @@ class GradingPlugin:
     def pytest_configure(self, config):
         # Only the exception's message reaches the student; pytest's default long tracebacks
         # re-parse the checks' source for every failure (seconds on a submission of stubs).
-        config.option.tbstyle = "native"
+        config.option.tbstyle = "no"
         config.addinivalue_line("markers", "points(n): points the check is worth")
         config.addinivalue_line("markers", "visibility(v): Gradescope visibility of the result")
 
@@ -101,7 +101,10 @@ class GradingPlugin:
             path = Path(item.path)
             if path not in hidden_spans:
                 hidden_spans[path] = regions(path.read_text().splitlines(), BEGIN_HIDDEN, END_HIDDEN, str(path))
-            item.gradlab_hidden = in_regions(inspect.getsourcelines(item.function)[1], hidden_spans[path])
+            # The first line of the check, its first decorator included (what inspect.getsourcelines
+            # gives, without tokenizing the module again for every check).
+            first_line = item.function.__code__.co_firstlineno
+            item.gradlab_hidden = in_regions(first_line, hidden_spans[path])
             (keep if self.include_hidden or not item.gradlab_hidden else dropped).append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)

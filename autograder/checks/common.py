@@ -5,6 +5,7 @@ was compared, on which shapes, the relative error against the tolerance, and a h
 applies. Values from the worker are already plain numbers and numpy arrays (wire.py); these
 helpers check that they are the numbers the contract asks for.
 """
+import functools
 import math
 from contextlib import contextmanager
 
@@ -483,6 +484,23 @@ def check_accuracy_matches_reference(student, reference, class_name, rng, traini
 
 VECTORIZED_LOSS = ("compute the (N, C) scores of every example at once, scores = X.dot(W), then the loss and "
                    "dW from whole-array operations on them (a mask or the probabilities, and one product with X.T).")
+
+
+@functools.lru_cache(maxsize=1)
+def cifar_sized_problem():
+    """(W, X, y) of CIFAR-10's size, N=500, D=3073, C=10, for timing: speed is reported, never graded,
+    so the input is the same for everyone and drawn once per grader process."""
+    return random_problem(np.random.default_rng(3073), 500, 3073, 10)
+
+
+def speed_note(student, reference_sandbox, target, reg=2.5e4):
+    """'Speed (reported, not graded): ...' for the loss `target`, the student's median time against
+    the reference's (each in its own worker) on the CIFAR-sized problem."""
+    W, X, y = cifar_sized_problem()
+    mine = float(np.median(student.time(target, W, X, y, reg, repeat=5)))
+    theirs = float(np.median(reference_sandbox.time(target, W, X, y, reg, repeat=5)))
+    return (f"Speed (reported, not graded): {mine * 1e3:.1f} ms per call on N=500, D=3073, C=10, "
+            f"the reference {theirs * 1e3:.1f} ms ({mine / theirs:.1f}x).")
 
 
 def check_vectorized_form(student, student_lib, target, module, rng, reg=0.2):

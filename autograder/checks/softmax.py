@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from .common import (CheckFailed, array_error, check_accuracy_matches_reference, check_close, check_gradient,
-                     check_own_gradient, check_vectorized_form, check_loss_against_reference, check_regularization,
+                     check_loss_against_reference, check_own_gradient, check_regularization,
                      check_train_predict, check_training_matches_reference, check_unchanged,
-                     check_versions_agree, describe_shapes, expect_loss_and_grad, random_problem,
-                     require_gradient_for_training, require_reference_loss_for_training)
+                     check_vectorized_form, check_versions_agree, describe_shapes, expect_loss_and_grad,
+                     random_problem, require_gradient_for_training, require_reference_loss_for_training,
+                     speed_note)
 from ..sandbox.proxy import StudentError
 
 NAIVE = "softmax.softmax_loss_naive"
@@ -321,11 +322,7 @@ def test_softmax_loss_vectorized_matches_reference(student, reference, hidden_rn
     """softmax_loss_vectorized matches the reference loss and dW on hidden inputs (several shapes, reg = 0,
     small and large, float64 and float32)."""
     compare_softmax_with_reference(student, reference, hidden_rng, VECTORIZED)
-    W, X, y = random_problem(hidden_rng, 500, 3073, 10)
-    mine = float(np.median(student.time(VECTORIZED, W, X, y, 2.5e4, repeat=5)))
-    theirs = float(np.median(reference_sandbox.time(VECTORIZED, W, X, y, 2.5e4, repeat=5)))
-    note(f"Speed (reported, not graded): {mine * 1e3:.1f} ms per call on N=500, D=3073, C=10, "
-         f"the reference {theirs * 1e3:.1f} ms ({mine / theirs:.1f}x).")
+    note(speed_note(student, reference_sandbox, VECTORIZED))
 
 
 @pytest.mark.points(2)

@@ -3,7 +3,7 @@ dedicated unprivileged uid and exec it.
 
 Run by `Sandbox` (as root) as
 
-    unshare --mount --net --pid --fork --kill-child python -I jail.py SPEC_JSON
+    unshare --mount --net --pid --fork --kill-child python -I -S jail.py SPEC_JSON
 
 so it starts as PID 1 of new mount, network and PID namespaces. It builds a new root on a
 tmpfs that holds only what Python needs, read-only: /usr (and the /bin, /lib... symlinks into

@@ -42,6 +42,10 @@ WORKER_PACKAGE = "checks/worker_side"
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT", "TZ")
 
 
+# The folder numpy is installed in (site-packages, or a venv's): the worker's only package folder.
+NUMPY_HOME = str(Path(np.__file__).resolve().parent.parent)
+
+
 def _module(target):
     """'linear_classifier.LinearSVM' -> 'linear_classifier'."""
     return target.split(".", 1)[0]
@@ -279,7 +283,11 @@ class Sandbox:
             channel = [str(request_read), str(response_write)]
         else:
             channel = ["stdio"]
-        worker = [sys.executable, "-I", str(private / "worker.py"), str(submission), *channel]
+        # -S: no site processing, which on an ordinary install costs a third of the worker's
+        # start-up (.pth files, editable-install finders); the worker puts numpy's folder, and so
+        # the packages installed beside it, on its path itself (NUMPY_HOME).
+        env["GRADLAB_PACKAGES"] = NUMPY_HOME
+        worker = [sys.executable, "-I", "-S", str(private / "worker.py"), str(submission), *channel]
         if self.jailed:
             command, rlimits = self._jail_command(worker, private, submission), {}
         else:
@@ -321,7 +329,7 @@ class Sandbox:
                 "rlimits": {**self.limits.rlimits(), "RLIMIT_NPROC": self.limits.processes},
                 "argv": worker}
         return ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
-                sys.executable, "-I", str(Path(__file__).with_name("jail.py")), json.dumps(spec)]
+                sys.executable, "-I", "-S", str(Path(__file__).with_name("jail.py")), json.dumps(spec)]
 
     def _stop(self):
         """End the worker, every process it started, and forget it."""

@@ -2,8 +2,8 @@
 
 Started by `autograder.sandbox.proxy.Sandbox` as
 
-    python -I worker.py SUBMISSION_DIR REQUEST_FD RESPONSE_FD
-    python -I worker.py SUBMISSION_DIR stdio      (where descriptors cannot be passed: Windows)
+    python -I -S worker.py SUBMISSION_DIR REQUEST_FD RESPONSE_FD
+    python -I -S worker.py SUBMISSION_DIR stdio      (where descriptors cannot be passed: Windows)
 
 with this file and `wire.py` copied into a private folder, the student's `lib/` copied into
 SUBMISSION_DIR (also its working directory), a scrubbed environment and resource limits. The
@@ -35,8 +35,11 @@ import sys
 import time
 import traceback
 
-# `python -I` puts neither the script's folder nor the working directory on sys.path.
+# `python -I -S` puts neither the script's folder, the working directory nor site-packages on
+# sys.path: this folder (wire.py) and the folder numpy is installed in (GRADLAB_PACKAGES) go there.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if os.environ.get("GRADLAB_PACKAGES"):
+    sys.path.append(os.environ["GRADLAB_PACKAGES"])
 import numpy as np  # noqa: E402
 import wire  # noqa: E402  (copied beside this file)
 
