@@ -125,6 +125,23 @@ def test_each_known_bug_gets_feedback_that_explains_it(graded_class, bug):
     assert any(bug.hint in hint for hint in hints), f"expected a hint with {bug.hint!r} in: {message}"
 
 
+# A graph of scalar Values has no array shape: its size is its number of nodes.
+SIZE = re.compile(SHAPE.pattern + r"|\(\d+ nodes\)")
+
+
+def test_every_failed_comparison_says_on_what_and_by_how_much(graded_any):
+    """Not only the labelled check: every check that fails by comparing numbers, for every bug,
+    names the shapes it compared on and the error against its tolerance."""
+    results, _ = graded_any
+    for student, r in results.items():
+        for t in r["tests"]:
+            message = t["output"]
+            if t["status"] == "failed" and ("does not match" in message or "gradient check failed" in message):
+                assert SIZE.search(message), (student, t["name"], message)
+                assert "relative error" in message or "max |difference| / max |value|" in message, (student, message)
+                assert "tolerance" in message, (student, message)
+
+
 def test_passing_checks_say_what_they_verified(graded_any):
     results, _ = graded_any
     for t in results["reference"]["tests"]:
