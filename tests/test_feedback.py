@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from autograder.checks.common import CheckFailed, check_loop_free, mutation_hint, returned_arrays
+from autograder.checks.common import (CheckFailed, check_loop_free, mutation_hint, regularization_gradient_hint,
+                                     returned_arrays)
 from autograder.instructor.reference import Reference, digest
 
 
@@ -59,3 +60,14 @@ def test_reference_results_are_computed_once_per_process_and_keyed_by_content(tm
     assert Reference(tmp_path).computed(key, lambda: calls.append(1) or 0) == 42, "shared by the process"
     assert calls == [1]
     assert digest(a) != digest(a.reshape(2, 3)) != digest(a.astype(np.float32))
+
+
+def test_a_gradient_short_by_the_regularization_term_is_diagnosed(before):
+    coords = [(0, 0), (1, 2), (3, 1)]
+    W_at = np.array([before[c] for c in coords])
+    data_part = np.array([0.3, -0.2, 0.1])
+    numerical = data_part + 2 * 0.5 * W_at          # the loss has 0.5 * sum(W * W)
+    assert "factor 2 is missing" in regularization_gradient_hint(before, 0.5, coords, data_part + 0.5 * W_at, numerical)
+    assert "does not include its gradient" in regularization_gradient_hint(before, 0.5, coords, data_part, numerical)
+    assert regularization_gradient_hint(before, 0.5, coords, -data_part, numerical) == ""
+    assert regularization_gradient_hint(before, 0.0, coords, data_part, data_part + 1) == ""

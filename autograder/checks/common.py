@@ -130,9 +130,10 @@ def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=2
 
     CS231n's measure per coordinate: |num - ana| / max(|num| + |ana|, 1e-8), maximum over the
     sampled coordinates. Returns that maximum; raises CheckFailed above `tol`.
-    `hint_for(W, *args, coords, analytic_values, numerical)` returns the hint of a known mistake
-    that explains the sampled entries (the student's analytic values, the numerical gradient), or
-    ""; it runs only when the check fails.
+    `args` are the loss's other arguments, (X, y, reg). `hint_for(W, *args, coords,
+    analytic_values, numerical)` returns the hint of a known mistake that explains the sampled
+    entries (the student's analytic values, the numerical gradient), or ""; it runs only when the
+    check fails, before the regularization diagnosis every loss gets.
     """
     flat = rng.choice(W.size, size=min(num_coords, W.size), replace=False)
     coords = [np.unravel_index(i, W.shape) for i in flat]
@@ -142,7 +143,8 @@ def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=2
     worst = int(np.argmax(errors))
     if errors[worst] > tol:
         c = tuple(int(i) for i in coords[worst])
-        hint = hint_for(W, *args, coords, analytic_values, numerical) if hint_for else ""
+        hint = ((hint_for(W, *args, coords, analytic_values, numerical) if hint_for else "")
+                or regularization_gradient_hint(W, args[-1], coords, analytic_values, numerical))
         raise CheckFailed(
             f"{fn}: gradient check failed on {on}. At dW{list(c)} your analytic gradient is "
             f"{analytic_values[worst]:.6g} but the numerical gradient of your own loss is "
@@ -150,6 +152,27 @@ def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=2
             "Your loss and your gradient disagree: derive dW from the loss you compute."
             + (f"\nHint: {hint}" if hint else ""))
     return float(errors.max())
+
+
+def regularization_gradient_hint(W, reg, coords, analytic, numerical):
+    """The hint when the gap between the numerical gradient of the student's own loss and their
+    analytic dW, at the sampled `coords`, is the regularization gradient or half of it ("" else).
+
+    The loss carries reg * sum(W * W), so its numerical gradient has 2 * reg * W in it; a dW that
+    lacks reg * W or 2 * reg * W falls short by exactly that."""
+    if not isinstance(reg, (int, float)) or reg == 0:
+        return ""
+    gap = numerical - analytic
+    W_at = np.array([W[c] for c in coords], dtype=np.float64)
+    if not np.any(W_at):
+        return ""
+    if array_error(gap, reg * W_at) <= 1e-4:
+        return ("your dW falls short of the numerical gradient of your own loss by reg * W at every sampled entry: "
+                "the derivative of reg * sum(W * W) is 2 * reg * W, and the factor 2 is missing.")
+    if array_error(gap, 2 * reg * W_at) <= 1e-4:
+        return ("your dW falls short of the numerical gradient of your own loss by 2 * reg * W at every sampled "
+                "entry: your loss includes reg * sum(W * W), but dW does not include its gradient 2 * reg * W.")
+    return ""
 
 
 # What replaces the loop, for a function whose loop-free check failed.
@@ -195,8 +218,7 @@ def check_unchanged(student, target, args, names, fn):
                                   for i, after in sorted(changes.items()))), "")
         raise CheckFailed(f"{fn} modified its input{'s' if len(changed) > 1 else ''} "
                           f"{', '.join(changed)}; it must leave {'them' if len(changed) > 1 else 'it'} unchanged "
-                          "(work on a copy, e.g. "
-                          "`W = W.copy()`, or build new arrays instead of `+=` on an input)."
+                          "(work on a copy, e.g. `W = W.copy()`, or build new arrays instead of `+=` on an input)."
                           + (f"\nHint: {hint}" if hint else ""))
     return value
 
