@@ -150,11 +150,10 @@ def test_a_worker_that_dies_is_reported_with_its_exit_code(submission):
 def test_mutation_of_array_arguments_is_reported_by_position(submission):
     with Sandbox(submission) as sandbox:
         a, b = np.ones(3), np.ones(2)
-        value, modified = sandbox.call_reporting_mutation("m.scale_in_place", a, b)
-        assert value is None and modified == [0]
-        assert np.array_equal(a, np.ones(3)), "the grader's own array never changes"
         value, changes = sandbox.call_reporting_changes("m.scale_in_place", a, b)
-        assert list(changes) == [0] and np.array_equal(changes[0], 2 * a)
+        assert value is None and list(changes) == [0]
+        assert np.array_equal(changes[0], 2 * a), "the argument as the call left it"
+        assert np.array_equal(a, np.ones(3)), "the grader's own array never changes"
 
 
 def test_an_array_shared_by_many_calls_crosses_once_and_each_call_gets_its_own_copy(submission):

@@ -44,8 +44,9 @@ LOSSES_WITHOUT_MARGIN = [1.9, 0.0, 10.9]
 def lecture_hint(loss, expected):
     without_margin = sum(LOSSES_WITHOUT_MARGIN) / len(LOSSES_WITHOUT_MARGIN)
     if abs(loss - without_margin) < 1e-6:
+        per_image = ", ".join(f"{v:g}" for v in LOSSES_WITHOUT_MARGIN)
         return (f"Your loss is {without_margin:.4g}, what the lecture's example gives with margins s_j - s_{{y_i}} "
-                "(losses 1.9, 0 and 10.9 per image): the margin of 1 (delta) is missing; add "
+                f"(losses {per_image} per image): the margin of 1 (delta) is missing; add "
                 "max(0, s_j - s_{y_i} + 1) for every wrong class j.")
     if abs(loss - (expected + 1)) < 1e-6:
         return "Your loss is exactly 1 more than expected per image: skip j == y[i] in the sum over classes."

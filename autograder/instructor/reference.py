@@ -1,11 +1,8 @@
 """The reference solution: imported in the trusted grader, or copied as a submission's lib/."""
-import hashlib
 import importlib
 import shutil
 import sys
 from pathlib import Path
-
-import numpy as np
 
 from ..course import course_root
 
@@ -27,8 +24,9 @@ class Reference:
                                     "checkout or set GRADLAB_COURSE_ROOT.")
 
     def computed(self, key, compute):
-        """compute(), once per grader process for the same `key` (hashable; see `digest`). The value
-        is shared between checks: treat it as read-only."""
+        """compute(), once per grader process for the same hashable `key` (what the result depends
+        on besides the course: a seed, settings). The value is shared between checks: treat it as
+        read-only."""
         key = (str(self.root), key)
         if key not in self._computed:
             self._computed[key] = compute()
@@ -40,16 +38,6 @@ class Reference:
         if str(self.root) not in sys.path:
             sys.path.insert(0, str(self.root))
         return importlib.import_module(f"solutions.{module}")
-
-
-def digest(*arrays):
-    """A short fingerprint of arrays' shapes, dtypes and contents, for `Reference.computed` keys."""
-    h = hashlib.blake2b(digest_size=16)
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.shape}{a.dtype.str}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
 
 
 def copy_reference_lib(dest, root=None):

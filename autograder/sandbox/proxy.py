@@ -445,15 +445,10 @@ class Sandbox:
         """Call `lib.<target>` (e.g. 'linear_svm.svm_loss_naive') and return its decoded value."""
         return self._request({"op": "call", "target": target}, args, kwargs, target, module=_module(target))
 
-    def call_reporting_mutation(self, target, *args):
-        """(value, positions of the array arguments that `lib.<target>(*args)` modified)."""
-        value, changes = self.call_reporting_changes(target, *args)
-        return value, sorted(changes)
-
     def call_reporting_changes(self, target, *args):
         """(value, {position: the array argument as `lib.<target>(*args)` left it}) for every array
         argument the call modified."""
-        answer = self._request({"op": "call_reporting_mutation", "target": target}, args, {}, target,
+        answer = self._request({"op": "call_reporting_changes", "target": target}, args, {}, target,
                                module=_module(target))
         if not (isinstance(answer, tuple) and len(answer) == 3 and isinstance(answer[1], list)
                 and isinstance(answer[2], list) and len(answer[1]) == len(answer[2])

@@ -18,7 +18,7 @@ Requests (JSON headers, see wire.py):
   {"op": "method",  "handle": h, "name": "train", "args": [...], "kwargs": {...}}
   {"op": "getattr", "handle": h, "name": "W"}
   {"op": "setattr", "handle": h, "name": "W", "args": [value]}
-  {"op": "call_reporting_mutation", "target": ..., "args": [...]}
+  {"op": "call_reporting_changes", "target": ..., "args": [...]}
                     -> (value, [positions of the array arguments that the call modified],
                         [those arguments as the call left them])
   {"op": "map",     "target": ..., "args": [[...], [...]]}   -> list of values, one call each
@@ -94,7 +94,7 @@ class Worker:
         if op == "call":
             result = self.target(request["target"])(*args, **kwargs)
             return result, request.get("keep", False)
-        if op == "call_reporting_mutation":
+        if op == "call_reporting_changes":
             before = {i: a.copy() for i, a in enumerate(args) if type(a) is np.ndarray}
             result = self.target(request["target"])(*args, **kwargs)
             modified = [i for i, a in before.items()
