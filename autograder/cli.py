@@ -14,21 +14,26 @@ Instructor side (a course checkout only):
   autograder stubs [--check]               regenerate lib/ from solutions/ (or report drift)
   autograder demo [--out DIR]              release svm, grade the reference, the stubs and sample bugs
 
-The instructor's desk (after a batch is graded; see README "Instructor's desk"):
+The instructor's desk (after a batch is graded; see docs/instructors.md "Instructor's desk"):
   autograder answer-key NAME [--out DIR] [--fast]    the solution release for students, notebooks run
   autograder regrade ROOT --assignment NAME --results-dir DIR [--csv grades.csv] [--jobs N] [--seed N] [--yes]
   autograder analytics DIR [--report report.md|report.html]   pass rates, scores, frequent mistakes
   autograder policy [NAME] [--out policy.md]         the grading policy page, generated from the checks
 
-Exit status 2 means unusable arguments (unknown assignment, missing folder).
+Exit status 2 means unusable arguments (unknown assignment, missing folder); 1 from `grade` means
+no score could be given (grading was interrupted, or refused as root without isolation; the
+results say why).
 """
 import argparse
 import sys
 from pathlib import Path
 
-from .course import ASSIGNMENTS, UnknownAssignment, assignment as find_assignment
+from .course import ASSIGNMENTS, NoCourseRoot, UnknownAssignment, assignment as find_assignment
+from .sandbox.isolation import IsolationRefused
+from .text_safety import for_terminal
 
 USAGE_ERROR = 2
+GRADING_FAILED = 1
 
 
 class UsageError(Exception):
@@ -104,9 +109,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, UnknownAssignment) as exc:
+    except (UsageError, UnknownAssignment, NoCourseRoot) as exc:
         print(f"autograder {args.command}: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except IsolationRefused as exc:
+        print(f"autograder {args.command}: {exc}", file=sys.stderr)
+        return GRADING_FAILED
 
 
 def existing_folder(path, what):
@@ -145,6 +153,9 @@ def run_grade(args):
     if not args.quiet:
         print(results.table())
         print(f"\nseed {seed} ({source}); {results.execution_time:.1f} s")
+    if results.extra_data.get("error"):  # no score was given: say so, and let callers (nbgrader) see it
+        print(f"autograder grade: {results.extra_data['error']}", file=sys.stderr)
+        return GRADING_FAILED
     return 0
 
 
@@ -171,7 +182,7 @@ def run_package(args):
         report = package(args.name, existing_folder(args.dir, "--dir"), args.out)
     except PackagingError as exc:
         raise UsageError(str(exc)) from None
-    print(report.text())
+    print(for_terminal(report.text()))  # it names the student's files, whatever characters they hold
     return 0 if report.written else 1
 
 
@@ -277,7 +288,8 @@ def run_answer_key(args):
     except AnswerKeyError as exc:
         print(f"autograder answer-key: {exc}", file=sys.stderr)
         return 1
-    print(f"answer key of {args.name} written to {destination}" + (" (notebooks run in fast mode)" if args.fast else ""))
+    print(f"answer key of {args.name} written to {destination}"
+          + (" (notebooks run in fast mode)" if args.fast else ""))
     return 0
 
 
@@ -297,7 +309,7 @@ def run_regrade(args):
     try:
         print(pending.diff.report())
         for student, why in sorted(pending.failed.items()):
-            print(f"could not grade {student}: {why}")
+            print(for_terminal(f"could not grade {student}: {why}"))
         if args.yes:
             apply = True
         elif sys.stdin.isatty():

@@ -73,6 +73,22 @@ def course_root():
     return None
 
 
+class NoCourseRoot(FileNotFoundError):
+    def __init__(self):
+        super().__init__(
+            "No course folder with solutions/ was found: neither $GRADLAB_COURSE_ROOT nor the folder above the "
+            f"installed autograder package ({PACKAGE_DIR.parent}) holds one. Grade from a gradlab checkout, or set "
+            "GRADLAB_COURSE_ROOT to the course folder (an installed wheel carries the grader, not the course).")
+
+
+def require_course_root(root=None):
+    """`root` as a Path, else the course root; NoCourseRoot when there is none."""
+    found = Path(root) if root else course_root()
+    if found is None:
+        raise NoCourseRoot()
+    return found
+
+
 @dataclass(frozen=True)
 class Settings:
     """Course settings: `course.toml` (committed) and `course.local.toml` (secrets, not committed).

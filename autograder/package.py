@@ -12,25 +12,31 @@ README — is the instructor's and identical for everyone). Every grading channe
 Refused (exit 1, no zip written), because nobody could grade it:
 - a notebook or a `lib/` module of the release is missing, or a notebook is not readable JSON;
 - a `lib/` module is not valid Python (a syntax error stops every check of that module);
-- a file is larger than MAX_FILE_BYTES, or everything together than MAX_TOTAL_BYTES.
+- a file is larger than MAX_FILE_BYTES, or everything together than MAX_TOTAL_BYTES;
+- `lib/` is one the grader's submission reader refuses (sandbox/submission.py: lib/ a link, over
+  its bounds, an ambiguous module), or a module of the release there is a link.
 Warned (the zip is written; a partial submission can still earn points):
 - a function still raises the stub's `NotImplementedError("Implement ...")` (found statically);
 - a public check fails;
 - a notebook is not saved with its outputs (cells not run, or it stops with an error), or an
   inline answer still says "YOUR ANSWER HERE";
-- files that are not part of the assignment are left out of the zip.
+- files that are not part of the assignment are left out of the zip;
+- what the submission reader leaves out of lib/ (a link, a pipe, a large file): never zipped.
+Only regular files are zipped, read where they are: a link is never followed.
 """
 import ast
 import html
 import json
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import assignment as find_assignment
+from .sandbox.submission import SubmissionRefused, scan_submission
 
 RELEASE_MARKER = ".gradlab-release"
 MAX_FILE_BYTES = 20 << 20     # one notebook full of figures stays well below this
@@ -129,18 +135,28 @@ def package(name, folder=".", out=None, run_public_checks=True):
         raise PackagingError(f"the folder of --out, {str(out.parent)!r}, does not exist.")
 
     report = Packaging(name, folder)
-    wanted, left_out = _sort_files(folder, assignment, manifest, out)
+    try:
+        scanned = scan_submission(folder / "lib")
+    except SubmissionRefused as refused:
+        report.problems.append(str(refused))
+        return report
+    wanted, left_out = _sort_files(folder, assignment, manifest, out, scanned)
     notebooks = [folder / nb for nb in assignment.notebooks]
     expected_lib = {p for p in manifest.get("files", []) if p.startswith("lib/") and p.endswith(".py")}
     expected_lib |= {f"lib/{m}.py" for m in assignment.modules} | {"lib/__init__.py"}
     for path in notebooks:
-        if not path.is_file():
+        if path.is_symlink():
+            report.problems.append(f"the notebook {path.name} is a symbolic link; links are not packaged, so put "
+                                   "the notebook itself there and package again.")
+        elif not path.is_file():
             report.problems.append(f"the notebook {path.name} is missing; your work in it is part of the "
                                    "submission (restore it from the release, rerun it and save it).")
-    for relative in sorted(expected_lib):
-        if not (folder / relative).is_file():
-            report.problems.append(f"{relative} is missing; the notebooks and the grader import it "
-                                   "(restore it from the release).")
+    in_lib = {f"lib/{relative}" for relative, _ in scanned.files}
+    for relative in sorted(expected_lib - in_lib):
+        left = [note for note in scanned.notes if note.startswith(f"{relative} ")]
+        report.problems.append(f"{left[0]} Put the file itself in lib/ and package again." if left else
+                               f"{relative} is missing; the notebooks and the grader import it "
+                               "(restore it from the release).")
     for relative in wanted:
         size = (folder / relative).stat().st_size
         if size > MAX_FILE_BYTES:
@@ -175,6 +191,7 @@ def package(name, folder=".", out=None, run_public_checks=True):
                                    "notebook) says what to fix.")
     for path in notebooks:
         report.warnings += notebook_warnings(path)
+    report.warnings += [f"{note} It is not in the zip." for note in scanned.notes]
     if left_out:
         report.warnings.append("left out of the zip, as they are not part of the assignment: "
                                + ", ".join(left_out) + ".")
@@ -253,33 +270,36 @@ def _read_marker(folder):
     return data if isinstance(data, dict) else {}
 
 
-def _sort_files(folder, assignment, manifest, out):
+def _sort_files(folder, assignment, manifest, out, scanned):
     """(files for the zip, what is left out) as sorted relative POSIX paths; left-out folders are
-    summarized as 'name/ (N files)'."""
+    summarized as 'name/ (N files)'. Regular files only (lstat); lib/ is what `scanned` (its
+    submission.Manifest) lists."""
     released = set(manifest.get("files", [])) | {"README.md", "requirements.txt"}
     wanted, left_out, left_dirs = [], [], {}
+    for relative, _ in scanned.files:
+        (wanted if "/" not in relative and relative.endswith(".py") else left_out).append(f"lib/{relative}")
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         parts = relative.parts
-        if not path.is_file() or any(p in IGNORED_NAMES for p in parts) or path.resolve() == out.resolve():
+        if (parts[0] == "lib" or not stat.S_ISREG(path.lstat().st_mode) or any(p in IGNORED_NAMES for p in parts)
+                or path.resolve() == out.resolve()):
             continue
         text = relative.as_posix()
         top_level_zip = len(parts) == 1 and re.fullmatch(rf"{re.escape(assignment.name)}_submission.*\.zip", text)
         if top_level_zip or text.endswith(".zip.tmp"):
             continue
-        if (text in assignment.notebooks or text == RELEASE_MARKER
-                or (len(parts) == 2 and parts[0] == "lib" and path.suffix == ".py")):
+        if text in assignment.notebooks or text == RELEASE_MARKER:
             wanted.append(text)
         elif text in released or parts[0] in ("autograder", "datasets"):
             continue  # the release's own files: the same for every student
         elif parts[0].startswith("."):
             continue
-        elif len(parts) > 1 and parts[0] != "lib":
+        elif len(parts) > 1:
             left_dirs[parts[0]] = left_dirs.get(parts[0], 0) + 1
         else:
             left_out.append(text)
     left_out += [f"{name}/ ({count} file{'s' if count > 1 else ''})" for name, count in left_dirs.items()]
-    return wanted, sorted(left_out)
+    return sorted(wanted), sorted(left_out)
 
 
 def _syntax_problems(path, relative):

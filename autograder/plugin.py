@@ -9,9 +9,13 @@ Checks are ordinary pytest tests (autograder/checks/<assignment>.py) with marker
 and these fixtures:
 
     student        the Sandbox running the submission's lib/ (call, new, map, time)
-    student_lib    the submission's lib/ folder, for reading source (static checks only)
+    student_lib    a private copy of the files the worker got of lib/, for reading source
+                   (static checks only; never the student's folder, where a link could lead)
     reference      the reference modules (solutions.*); hidden checks only
     reference_sandbox  a separate worker running the reference lib/ (for timing); hidden only
+    gradient_guard the consistency guard of gradient checks (checks/common.py GradientGuard): a
+                   second, "blind" worker on the submission, started on first use and shared by
+                   the session, and a generator the student cannot predict
     hidden_rng     a numpy Generator seeded by the course secret and the check's name
     public_rng     a numpy Generator seeded by the check's name alone (same for everyone)
     note           note(text) adds a line to the check's output, passed or failed
@@ -23,22 +27,30 @@ or "Verified: <first paragraph of its docstring>".
 """
 import inspect
 import os
+import tempfile
 import time
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from .checks.common import GradientGuard
 from .markers import BEGIN_HIDDEN, END_HIDDEN, in_regions, regions
 from .results import VISIBILITIES, TestResult
 from .sandbox.proxy import Limits, Sandbox, SandboxError
+from .sandbox.submission import copy_manifest, scan_submission
 
 
 class GradingPlugin:
     def __init__(self, submission_dir, seed, include_hidden, reference=None, reference_dir=None,
-                 limits=Limits(), unavailable=None):
+                 limits=Limits(), unavailable=None, manifest=None):
+        """`manifest`: the scan of the submission's lib/ (sandbox.submission), made when needed
+        if not given."""
         self.submission_dir = Path(submission_dir)
+        self.manifest = manifest
         self.seed = seed
         self.include_hidden = include_hidden
         self._reference = reference
@@ -51,38 +63,65 @@ class GradingPlugin:
 
     # -- fixtures -------------------------------------------------------------------------
     @pytest.fixture(scope="session")
-    def student(self):
-        self._sandbox = Sandbox(self.submission_dir, self.limits)
+    def student(self) -> Iterator[Sandbox]:
+        self._sandbox = Sandbox(self.submission_dir, self.limits, manifest=self.manifest)
+        self.manifest = self._sandbox.manifest
         yield self._sandbox
         self._sandbox.close()
 
     @pytest.fixture(scope="session")
-    def student_lib(self):
-        return self.submission_dir / "lib"
+    def student_lib(self) -> Iterator[Path]:
+        if self.manifest is None:
+            self.manifest = scan_submission(self.submission_dir / "lib")
+        with tempfile.TemporaryDirectory(prefix="gradlab-source-") as folder:
+            copy_manifest(self.submission_dir / "lib", self.manifest, Path(folder) / "lib")
+            yield Path(folder) / "lib"
 
     @pytest.fixture(scope="session")
-    def reference(self):
+    def reference(self) -> Any:
         if self._reference is None:
             raise RuntimeError("the reference solution is only available to hidden checks while grading")
         return self._reference
 
     @pytest.fixture(scope="session")
-    def reference_sandbox(self):
+    def reference_sandbox(self) -> Iterator["ReferenceTimer"]:
         if self._reference_dir is None:
             raise RuntimeError("the reference worker is only available to hidden checks while grading")
         with Sandbox(self._reference_dir, self.limits) as sandbox:
             yield ReferenceTimer(sandbox)
 
+    @pytest.fixture(scope="session")
+    def blind_student(self, student: Sandbox) -> Iterator[Sandbox]:
+        # Gradient checks send this worker only the one-sided points of their guard: it never
+        # sees a check's base point nor any other call, so it cannot relate them to one. Its
+        # process starts at the first guard, which runs only once a gradient has checked out
+        # (never for a submission of stubs: a batch pays for it only where it is needed).
+        with Sandbox(self.submission_dir, self.limits, manifest=student.manifest) as sandbox:
+            yield sandbox
+
     @pytest.fixture
-    def hidden_rng(self, request):
+    def gradient_guard(self, request: pytest.FixtureRequest, blind_student: Sandbox) -> GradientGuard:
+        return GradientGuard(blind_student, self.guard_rng(request.node.name))
+
+    def guard_rng(self, check_name):
+        """The generator of the gradient guard's jitter and directions in the check `check_name`."""
+        if self.seed is None:
+            # `autograder check`: the public checks' inputs are the same for everyone, so the
+            # guard's draws come from fresh entropy.
+            return np.random.default_rng()
+        # Grading: unknown without the course secret, the same again for a regrade.
+        return np.random.default_rng([self.seed, GUARD_STREAM, zlib.crc32(check_name.encode())])
+
+    @pytest.fixture
+    def hidden_rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         return np.random.default_rng([self.seed, zlib.crc32(request.node.name.encode())])
 
     @pytest.fixture
-    def public_rng(self, request):
+    def public_rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         return np.random.default_rng(zlib.crc32(request.node.name.encode()))
 
     @pytest.fixture
-    def note(self, request):
+    def note(self, request: pytest.FixtureRequest) -> Callable[[str], None]:
         lines = self._notes.setdefault(request.node.nodeid, [])
         return lines.append
 
@@ -210,6 +249,9 @@ def run_pytest(checks_file, plugin):
 
 
 _EMPTY_INI = Path(__file__).parent / "checks" / "pytest.ini"
+
+# Keeps the gradient guard's draws apart from hidden_rng's for the same seed and check.
+GUARD_STREAM = zlib.crc32(b"gradient guard")
 
 # pytest's plugins that grading does not use. `unraisableexception` and `threadexception` run
 # gc.collect() several times per session, which was the largest fixed cost of grading a student

@@ -2,7 +2,11 @@
 
 {"score": 7.0, "max_score": 10.0, "execution_time": 1.9,
  "tests": [{"name", "score", "max_score", "status", "output", "visibility"}, ...],
- "extra_data": {"grader_version", "seed", "assignment", "isolation", ...}}
+ "extra_data": {"grader_version", "seed", "assignment", "isolation", ...},
+ "output": "..."}
+
+`output` (present when not empty) is Gradescope's top-level text shown to the student above the
+tests: notes on the submission as a whole, e.g. a file of lib/ that was left out.
 
 `score` is the sum of the tests' scores; a test's status is "passed" only with full marks.
 """
@@ -12,6 +16,8 @@ import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .text_safety import capped, for_terminal
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -23,6 +29,11 @@ class TestResult:
     max_score: float
     output: str
     visibility: str = "visible"
+
+    def __post_init__(self):
+        # A student's exception text becomes this output: a forged 1 MB message must not be
+        # stored, per check, in every results.json, CSV and report.
+        self.output = capped(self.output)
 
     @property
     def status(self):
@@ -38,6 +49,7 @@ class Results:
     tests: list[TestResult]
     execution_time: float = 0.0
     extra_data: dict = field(default_factory=dict)
+    output: str = ""            # about the submission as a whole (Gradescope's top-level "output")
 
     @property
     def score(self):
@@ -48,15 +60,19 @@ class Results:
         return round(sum(t.max_score for t in self.tests), 6)
 
     def to_dict(self):
-        return {"score": self.score, "max_score": self.max_score,
+        data = {"score": self.score, "max_score": self.max_score,
                 "execution_time": round(self.execution_time, 3),
                 "tests": [t.to_dict() for t in self.tests], "extra_data": self.extra_data}
+        if self.output:
+            data["output"] = capped(self.output)  # notes, set after construction too: capped where stored
+        return data
 
     @classmethod
     def from_dict(cls, data):
         tests = [TestResult(t["name"], float(t["score"]), float(t["max_score"]), t.get("output", ""),
                             t.get("visibility", "visible")) for t in data["tests"]]
-        return cls(tests, float(data.get("execution_time", 0.0)), dict(data.get("extra_data", {})))
+        return cls(tests, float(data.get("execution_time", 0.0)), dict(data.get("extra_data", {})),
+                   str(data.get("output", "")))
 
     def write(self, path):
         """Write the JSON atomically: readers never see a half-written file."""
@@ -67,21 +83,25 @@ class Results:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
     def table(self, width=100):
-        """The results as a text table, then the message of every check that lost points."""
-        name_width = max([len("check")] + [len(t.name) for t in self.tests])
+        """The results as a text table, then the message of every check that lost points; control
+        characters in them (a student's message may hold any) are shown escaped, never sent raw."""
+        names = [for_terminal(t.name) for t in self.tests]
+        name_width = max([len("check")] + [len(name) for name in names])
         lines = [f"{'check':<{name_width}}  {'points':>11}  status",
                  f"{'-' * name_width}  {'-' * 11}  ------"]
-        for t in self.tests:
-            lines.append(f"{t.name:<{name_width}}  {_points(t.score, t.max_score):>11}  {t.status}")
+        for t, name in zip(self.tests, names):
+            lines.append(f"{name:<{name_width}}  {_points(t.score, t.max_score):>11}  {t.status}")
         lines.append(f"{'-' * name_width}  {'-' * 11}  ------")
         lines.append(f"{'total':<{name_width}}  {_points(self.score, self.max_score):>11}")
+        if self.output:
+            lines += ["", for_terminal(self.output.strip())]
         failed = [t for t in self.tests if t.status == "failed"]
         if failed:
             lines.append("")
             lines.append("What lost points:")
             for t in failed:
-                body = textwrap.indent(t.output.strip(), "    ")
-                lines.append(f"- {t.name}:\n{body}")
+                body = textwrap.indent(for_terminal(t.output.strip()), "    ")
+                lines.append(f"- {for_terminal(t.name)}:\n{body}")
         return "\n".join(lines)
 
 
@@ -105,6 +125,8 @@ def validate(data):
                       ("execution_time", (int, float)), ("tests", list), ("extra_data", dict)):
         if not isinstance(data.get(key), kind):
             problems.append(f"top-level {key!r} missing or not {kind}")
+    if not isinstance(data.get("output", ""), str):
+        problems.append("top-level 'output' is not a string")
     tests = data.get("tests") if isinstance(data.get("tests"), list) else []
     for i, t in enumerate(tests):
         for key, kind in (("name", str), ("score", (int, float)), ("max_score", (int, float)),

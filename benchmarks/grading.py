@@ -96,13 +96,14 @@ def nbgrader_vs_grade_all(count=20, rounds=3):
 
 def sandbox_overhead(repeat):
     """Seconds to start a worker and get its first answer, jailed (as root) and not jailed."""
-    from autograder.sandbox.isolation import UidPool, jail_available
+    from autograder.sandbox.isolation import ROOT_JAIL, UNJAILED, UidPool, jail_available
     from autograder.sandbox.proxy import Sandbox
 
     def start_and_call(jailed):
         with tempfile.TemporaryDirectory() as folder:
             copy_reference_lib(folder)
             with Sandbox(folder) as sandbox:
+                sandbox.level = ROOT_JAIL if jailed else UNJAILED
                 sandbox.jailed, sandbox.uids = jailed, UidPool() if jailed else None
                 sandbox.call("gradient_check.rel_error", 1.0, 1.0)
 

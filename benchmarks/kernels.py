@@ -4,7 +4,6 @@ The floor of a kernel is the matrix products it cannot avoid, timed on the same 
 same run; the ratio kernel / floor is what the targets (≤ 1.5x) are about.
 """
 import numpy as np
-
 from common import ratio
 
 from solutions.layers import affine_backward, affine_forward, relu_backward, relu_forward
@@ -48,7 +47,8 @@ def two_layer_step(N, rounds):
     net = TwoLayerNet(3072, 100, 10, weight_scale=1e-3, reg=0.1, seed=0)
     X, y = rng.standard_normal((N, 3072)), rng.integers(0, 10, N)
     W1, W2 = net.params["W1"], net.params["W2"]
-    hidden, dscores, dhidden = rng.standard_normal((N, 100)), rng.standard_normal((N, 10)), rng.standard_normal((N, 100))
+    hidden, dscores, dhidden = (rng.standard_normal((N, 100)), rng.standard_normal((N, 10)),
+                                rng.standard_normal((N, 100)))
     floor = lambda: (X @ W1, hidden @ W2, dscores @ W2.T, hidden.T @ dscores, X.T @ dhidden)  # noqa: E731
     return ratio(lambda: net.loss(X, y), floor, rounds, repeat=3)
 

@@ -5,9 +5,8 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-
 from common import ROOT  # noqa: F401  (puts the course on sys.path)
+from nbclient import NotebookClient
 
 from autograder.course import ASSIGNMENTS
 from autograder.instructor.reference import copy_reference_lib

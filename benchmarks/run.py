@@ -14,12 +14,11 @@ import os
 import platform
 from datetime import date
 
-import numpy as np
-from threadpoolctl import threadpool_info
-
 import grading
 import kernels
 import notebooks
+import numpy as np
+from threadpoolctl import threadpool_info
 
 
 def header():

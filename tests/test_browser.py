@@ -34,6 +34,9 @@ from autograder.instructor.reference import copy_reference_lib
 from autograder.instructor.release import build_release
 from conftest import ROOT
 
+# A JupyterLab server and a browser.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("GRADLAB_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying hosts this closed network refuses.
 CHROMIUM_FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -8,6 +8,9 @@ import pytest
 from autograder.instructor.reference import copy_reference_lib
 from autograder.results import validate
 
+# Every test here runs the `autograder` command line in a subprocess.
+pytestmark = pytest.mark.slow
+
 
 def autograder(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True, text=True,

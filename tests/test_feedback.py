@@ -2,8 +2,13 @@
 import numpy as np
 import pytest
 
-from autograder.checks.common import (CheckFailed, check_loop_free, mutation_hint, regularization_gradient_hint,
-                                     returned_arrays)
+from autograder.checks.common import (
+    CheckFailed,
+    check_loop_free,
+    mutation_hint,
+    regularization_gradient_hint,
+    returned_arrays,
+)
 from autograder.instructor.reference import Reference
 
 

@@ -13,6 +13,9 @@ from autograder.course import ASSIGNMENTS
 from autograder.instructor.reference import copy_reference_lib
 from conftest import ROOT
 
+# Every test here grades in a subprocess (the command line, or 20 seeds in a fresh process).
+pytestmark = pytest.mark.slow
+
 GRADED = [a.name for a in ASSIGNMENTS if a.checks_file.is_file()]
 VARIANTS = ROOT / "tests" / "correct_variants"
 
@@ -60,7 +63,6 @@ SEEDS_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.parametrize("assignment", GRADED)
 def test_the_reference_gets_full_marks_for_20_hidden_seeds(tmp_path, assignment):
-    from pathlib import Path
 
     folder = copy_reference_lib(tmp_path / "reference")
     completed = subprocess.run([sys.executable, "-c", SEEDS_SCRIPT, str(folder), assignment], capture_output=True,

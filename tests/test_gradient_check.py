@@ -2,8 +2,12 @@
 import numpy as np
 import pytest
 
-from solutions.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
-                                      grad_check_sparse, rel_error)
+from solutions.gradient_check import (
+    eval_numerical_gradient,
+    eval_numerical_gradient_array,
+    grad_check_sparse,
+    rel_error,
+)
 
 
 def cube_sum(x):

@@ -1,7 +1,8 @@
 """Grading every assignment end to end: reference, stubs, known bugs, through `grade-all`.
 
-Per assignment, one class folder is graded once (in parallel, as an instructor would), and each
-test reads the results it needs. The svm-specific tests at the end pin the feedback texts.
+Per assignment, one class folder is graded once per session (in parallel, as an instructor would;
+conftest's `graded_class`), and each test reads the results it needs. The svm-specific tests at
+the end pin the feedback texts.
 """
 import ast
 import csv
@@ -13,14 +14,15 @@ import sys
 import pytest
 
 from autograder.course import ASSIGNMENTS
-from autograder.instructor.known_bugs import load_known_bugs, make_bug_submission
-from autograder.instructor.reference import copy_reference_lib, copy_stub_lib
+from autograder.instructor.known_bugs import load_known_bugs
+from autograder.instructor.reference import copy_reference_lib
 from autograder.results import validate
+from conftest import CLASS_SEED
 
 # Assignments whose checks exist; the others are listed in course.py ahead of their checks.
 GRADED = [a.name for a in ASSIGNMENTS if a.checks_file.is_file()]
 BUGS = [bug for name in GRADED for bug in load_known_bugs(name)]
-SEED = 1234
+SEED = CLASS_SEED
 
 
 def grade_all(root, out, seed=SEED, assignment="svm"):
@@ -30,32 +32,6 @@ def grade_all(root, out, seed=SEED, assignment="svm"):
     completed = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stderr
     return {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
-
-
-@pytest.fixture(scope="session")
-def graded_class(tmp_path_factory):
-    """graded_class(name) -> ({student: results dict}, output folder) for a class of sample
-    submissions of assignment `name`, graded once per session."""
-    cache = {}
-
-    def grade(name):
-        if name not in cache:
-            cache[name] = grade_sample_class(name, tmp_path_factory)
-        return cache[name]
-    return grade
-
-
-def grade_sample_class(name, tmp_path_factory):
-    root = tmp_path_factory.mktemp(f"class-{name}")
-    copy_reference_lib(root / "reference")
-    copy_stub_lib(root / "stubs")
-    copy_reference_lib(root / "nbgrader-layout" / name)   # submitted/<id>/<assignment>/lib
-    (root / "no-lib").mkdir()
-    (root / "no-lib" / "notes.txt").write_text("forgot the code")
-    for bug in load_known_bugs(name):
-        make_bug_submission(bug, root / f"bug-{bug.name}")
-    out = tmp_path_factory.mktemp(f"out-{name}")
-    return grade_all(root, out, assignment=name), out
 
 
 @pytest.fixture(params=GRADED)
@@ -199,6 +175,7 @@ def test_csv_has_one_row_per_student_and_one_column_per_check_in_results_order(g
     assert float(row[1]) == results["reference"]["score"] and float(row[2]) == results["reference"]["max_score"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", GRADED)
 def test_the_reference_gets_full_marks_whatever_the_hidden_seed(tmp_path, assignment):
     root = tmp_path / "class"

@@ -89,6 +89,7 @@ def hidden_check_names(assignment):
     return names
 
 
+@pytest.mark.slow
 def test_answer_key_contains_no_hidden_check(answer_key):
     assignment, key = answer_key
     hidden = hidden_check_names(assignment)
@@ -105,6 +106,7 @@ def test_answer_key_contains_no_hidden_check(answer_key):
     assert audit_answer_key(key, assignment.name) == []
 
 
+@pytest.mark.slow
 def test_answer_key_audit_catches_a_hidden_check(answer_key, tmp_path):
     assignment, key = answer_key
     copy = shutil.copytree(key, tmp_path / "key")
@@ -116,6 +118,7 @@ def test_answer_key_audit_catches_a_hidden_check(answer_key, tmp_path):
     assert any(f"names hidden checks {hidden}" in p for p in problems), problems
 
 
+@pytest.mark.slow
 def test_answer_key_lib_is_the_reference_and_grades_full_marks(answer_key):
     assignment, key = answer_key
     order = [a.name for a in ASSIGNMENTS]
@@ -135,6 +138,7 @@ def test_answer_key_lib_is_the_reference_and_grades_full_marks(answer_key):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+@pytest.mark.slow
 def test_answer_key_notebooks_ran_without_errors_and_show_the_model_answers(answer_key):
     assignment, key = answer_key
     manifest = json.loads((key / ".gradlab-release").read_text())
@@ -190,6 +194,7 @@ def per_student_rows(report):
     return {m.group(1) for m in re.finditer(r"^  (\S+)\s+\S+ / \S+", section, re.MULTILINE)}
 
 
+@pytest.mark.slow
 def test_regrade_with_a_fixed_tolerance_reports_exactly_the_changed_students(results_copy, fixed_course, tmp_path):
     root, results = results_copy
     course, env = fixed_course
@@ -233,6 +238,7 @@ def test_regrade_with_a_fixed_tolerance_reports_exactly_the_changed_students(res
     assert {r.split(",")[0]: float(r.split(",")[1]) for r in rows[1:]} == {s: r["score"] for s, r in after.items()}
 
 
+@pytest.mark.slow
 def test_regrade_without_changes_says_so(results_copy):
     root, results = results_copy
     completed = autograder("regrade", str(root), "--assignment", "svm", "--results-dir", str(results),
@@ -242,6 +248,7 @@ def test_regrade_without_changes_says_so(results_copy):
     assert f"with seed {SEED}" in completed.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("edit, message", [
     (lambda data: data["extra_data"].update(seed=SEED + 1), "record different seeds"),
     (lambda data: data["extra_data"].pop("seed"), "no seed is recorded"),
@@ -257,6 +264,7 @@ def test_regrade_refuses_unclear_seeds_unless_given_one(results_copy, edit, mess
     assert not (results / "previous").exists() and not list(results.glob(".regrade-*"))
 
 
+@pytest.mark.slow
 def test_regrade_refuses_results_of_another_assignment(results_copy):
     root, results = results_copy
     completed = autograder("regrade", str(root), "--assignment", "softmax", "--results-dir", str(results))
@@ -265,6 +273,7 @@ def test_regrade_refuses_results_of_another_assignment(results_copy):
 
 # -- analytics --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_analytics_numbers_match_the_batch(graded_svm_class):
     _, results = graded_svm_class
     data = read_results(results)
@@ -313,6 +322,7 @@ def test_analytics_groups_the_same_mistake_whatever_its_numbers(tmp_path):
         "No lib/ found in <student>/; reference float64 W1"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".md", ".html"])
 def test_analytics_prints_a_table_and_writes_a_report_with_plots(graded_svm_class, tmp_path, suffix):
     _, results = graded_svm_class
@@ -343,6 +353,7 @@ def page_sections(page):
     return sections
 
 
+@pytest.mark.slow
 def test_policy_lists_every_check_with_points_summing_to_the_maximum(tmp_path):
     out = tmp_path / "policy.md"
     completed = autograder("policy", "--out", str(out))
@@ -364,6 +375,7 @@ def test_policy_lists_every_check_with_points_summing_to_the_maximum(tmp_path):
         assert {r[0]: (r[1], r[3]) for r in rows} == {t.name: (t.max_score, t.visibility) for t in graded.tests}
 
 
+@pytest.mark.slow
 def test_policy_states_tolerances_limits_and_the_loop_rule_from_the_code():
     completed = autograder("policy", "svm")
     assert completed.returncode == 0, completed.stderr
@@ -381,6 +393,7 @@ def test_policy_states_tolerances_limits_and_the_loop_rule_from_the_code():
 
 # -- unusable arguments -----------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (("answer-key", "nope"), "Unknown assignment 'nope'"),
     (("regrade", "/nonexistent/folder", "--assignment", "svm", "--results-dir", "."), "is not a folder"),

@@ -16,6 +16,9 @@ from autograder.instructor.reference import copy_reference_lib
 from autograder.instructor.release import audit_release
 from conftest import ROOT
 
+# The real nbgrader command line, in subprocesses.
+pytestmark = pytest.mark.slow
+
 SEED = "20261127"
 ENV = {**os.environ, "GRADLAB_SEED": SEED}
 
@@ -138,3 +141,42 @@ def test_export_rows_carry_the_auto_graded_points(course):
         # The inline questions are manually graded and still ungraded here: they add max points only.
         assert float(rows[student]["raw_score"]) == pytest.approx(direct["score"])
         assert float(rows[student]["max_score"]) > direct["max_score"]
+
+
+# -- SandboxedScore on its own: a staller or a grader failure scores 0, and autograde goes on ------
+
+def score_cell_outputs(folder, timeout):
+    """(stdout text, score text, seconds) of the score cell after SandboxedScore graded `folder`."""
+    import time
+
+    from autograder.instructor.nbgrader_glue import SandboxedScore, score_cell
+
+    notebook = nbformat.v4.new_notebook(cells=[score_cell("svm")])
+    resources = {"nbgrader": {"assignment": "svm", "notebook": "svm"}, "metadata": {"path": str(folder)}}
+    start = time.monotonic()
+    notebook, _ = SandboxedScore(timeout=timeout).preprocess(notebook, resources)
+    seconds = time.monotonic() - start
+    stdout, result = notebook.cells[0].outputs
+    return stdout["text"], result["data"]["text/plain"], seconds
+
+
+def test_a_submission_that_stalls_the_grader_scores_zero_with_the_reason_within_the_timeout(tmp_path):
+    copy_reference_lib(tmp_path / "svm")
+    module = tmp_path / "svm" / "lib" / "linear_svm.py"
+    module.write_text(module.read_text() + "\nimport time\nwhile True:\n    time.sleep(1)\n")
+    text, score, seconds = score_cell_outputs(tmp_path / "svm", timeout=6)
+    assert score == "0.0" and "took longer than its limit of 6 s" in text
+    assert seconds < 6 + 10, seconds
+
+
+def test_a_grader_failure_scores_zero_with_the_reason_instead_of_stopping_autograde(tmp_path):
+    text, score, _ = score_cell_outputs(tmp_path / "no-such-folder", timeout=60)
+    assert score == "0.0" and "the grader stopped with an error (exit status 2)" in text
+    assert "Traceback" not in text
+
+
+def test_an_honest_submission_scores_full_marks_through_the_preprocessor(tmp_path):
+    copy_reference_lib(tmp_path / "svm")
+    text, score, _ = score_cell_outputs(tmp_path / "svm", timeout=300)
+    reference = autograder_score(tmp_path / "svm")
+    assert float(score) == reference["score"] == reference["max_score"], text

@@ -9,8 +9,8 @@ import nbformat
 import pytest
 
 from autograder.course import ASSIGNMENTS
-from autograder.instructor.release import audit_release, build_release
 from autograder.instructor.reference import copy_reference_lib
+from autograder.instructor.release import audit_release, build_release
 from autograder.instructor.stubs import make_stub
 from autograder.markers import BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, regions
 from conftest import ROOT
@@ -73,7 +73,7 @@ def test_release_never_contains_solutions_hidden_checks_or_the_instructor_packag
     assert not (folder / "solutions").exists()
     assert not (folder / "autograder" / "instructor").exists()
     released_checks = [p.stem for p in (folder / "autograder" / "checks").glob("*.py")]
-    assert sorted(released_checks) == sorted(["__init__", "common", assignment.name])
+    assert sorted(released_checks) == sorted(["__init__", "common", "objectives", assignment.name])
     secret_lines = set().union(*(solution_lines(m) for m in assignment.modules))
     # Lines that the release hands out anyway, in the reference of an earlier assignment (e.g.
     # `loss += reg * np.sum(W * W)` in linear_svm.py for softmax) or a given helper, are no secret.
@@ -107,6 +107,7 @@ def run_in(folder, *args):
                           env=env, timeout=300)
 
 
+@pytest.mark.slow
 def test_the_release_checks_itself_with_its_own_autograder_and_no_instructor_tools(release, tmp_path):
     assignment, folder = release
     where = run_in(folder, "-c", "import autograder, autograder.checks; print(autograder.__file__)")
@@ -130,6 +131,7 @@ def test_a_folder_that_is_not_a_release_is_never_overwritten(tmp_path):
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow
 def test_in_the_optimization_release_the_gradient_check_helper_uses_the_students_own_gradient(tmp_path):
     from autograder.course import assignment
     from autograder.instructor.release import released_module

@@ -17,22 +17,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from autograder import package as packager
-from autograder.course import ASSIGNMENTS, assignment as find_assignment
-from autograder.instructor.reference import copy_reference_lib
-from autograder.instructor.release import build_release
+from autograder.course import assignment as find_assignment
 from autograder.markers import BEGIN_HIDDEN, END_HIDDEN, regions
 from autograder.notebook import self_check, stub_message
 from autograder.package import PackagingError, package, stubs_left
-from autograder.sandbox import isolation, proxy
+from autograder.sandbox import isolation
 from autograder.sandbox.proxy import Limits, Sandbox, SandboxTimeout, WorkerDied
-from conftest import ROOT
+from conftest import NOTEBOOKS, ROOT, copy_release, execute, execute_recording_figures
 
-NOTEBOOKS = [(a.name, nb) for a in ASSIGNMENTS for nb in a.notebooks
-             if (ROOT / "assignments" / a.name / nb).is_file()]
 RELEASED = sorted({name for name, _ in NOTEBOOKS})
 STUB_LINE = re.compile(r"^Not implemented yet: Implement (\S+) in lib/(\w+)\.py"
                        r" — implement it, save, rerun this cell$")
@@ -53,31 +48,6 @@ def run(args, cwd, **kwargs):
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=clean_env(), timeout=600, **kwargs)
 
 
-def copy_release(releases, name, dest, reference=False):
-    folder = Path(dest) / name
-    shutil.copytree(releases[name], folder)
-    if reference:
-        copy_reference_lib(folder)
-    return folder
-
-
-def execute(notebook, folder, allow_errors=False, timeout=600):
-    """Run `notebook` (a NotebookNode) in a kernel whose working directory is `folder`, in fast mode."""
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(folder)}})
-    saved = {k: os.environ.get(k) for k in ("GRADLAB_FAST", "MPLBACKEND")}
-    os.environ.update(GRADLAB_FAST="1", MPLBACKEND="Agg")
-    try:
-        client.execute()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return notebook
-
-
 def hidden_check_names(name):
     lines = find_assignment(name).checks_file.read_text().splitlines()
     names = set()
@@ -90,15 +60,9 @@ def outputs(cell, kind=None):
     return [o for o in cell.get("outputs", []) if kind is None or o.output_type == kind]
 
 
-@pytest.fixture(scope="module")
-def releases(tmp_path_factory):
-    """{assignment: its student release, stubs untouched} (never modified by a test: copy it)."""
-    base = tmp_path_factory.mktemp("releases")
-    return {name: build_release(name, base / name) for name in RELEASED}
-
-
 # -- the release --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_release_all_as_zips_is_the_one_builders_folders_zipped(releases, tmp_path):
     completed = run([sys.executable, "-m", "autograder", "release", "all", "--zip", "--out", str(tmp_path)], ROOT)
     assert completed.returncode == 0, completed.stderr
@@ -124,7 +88,8 @@ def requirement_names(text):
 # Import name -> the requirement that provides it (IPython comes with jupyterlab's ipykernel).
 PROVIDED_BY = {"numpy": "numpy", "matplotlib": "matplotlib", "tqdm": "tqdm", "pytest": "pytest",
                "IPython": "jupyterlab", "ipywidgets": "ipywidgets", "tomli": "tomli"}
-LOCAL_MODULES = {"lib", "autograder", "wire", "worker_side"}  # the release's own code
+LOCAL_MODULES = {"lib", "autograder", "wire", "worker_side",
+                 "submission"}  # the release's own code (jail.py imports submission.py beside it)
 
 
 def imported_modules(source):
@@ -175,6 +140,7 @@ def test_the_student_readme_says_how_to_set_up_work_check_and_hand_in(releases):
         assert "{" not in readme and "nbgrader_config" not in readme
 
 
+@pytest.mark.slow
 def test_the_released_autograder_imports_alone_so_every_student_module_is_shipped(releases):
     probe = textwrap.dedent("""
         import importlib, pkgutil, autograder
@@ -192,6 +158,7 @@ def test_the_released_autograder_imports_alone_so_every_student_module_is_shippe
 
 # -- notebooks that forgive ---------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, notebook", NOTEBOOKS, ids=[f"{a}/{nb}" for a, nb in NOTEBOOKS])
 def test_a_notebook_on_the_stubs_stops_at_the_first_stub_with_one_line(releases, tmp_path, name, notebook):
     folder = copy_release(releases, name, tmp_path)
@@ -210,6 +177,7 @@ def test_a_notebook_on_the_stubs_stops_at_the_first_stub_with_one_line(releases,
     assert all(c.execution_count is None and c.outputs == [] for c in code[stop + 1:]), "cells after it ran"
 
 
+@pytest.mark.slow
 def test_other_exceptions_keep_their_traceback(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source) for source in (
@@ -241,44 +209,6 @@ def test_every_notebook_loads_the_extension_and_ends_by_checking_the_work():
                                           "schema_version": 3, "solution": False, "task": False}
 
 
-# The recorder: injected first into a notebook run, it notes the title and labels of every figure
-# the kernel renders (matplotlib's print_figure), and a last cell prints them as JSON.
-RECORDER = textwrap.dedent("""
-    from matplotlib.backend_bases import FigureCanvasBase as _GradlabCanvas
-
-    _gradlab_figures = []
-    _gradlab_print_figure = _GradlabCanvas.print_figure
-
-    def _gradlab_text(artist):
-        return artist.get_text().strip() if artist is not None else ""
-
-    def _gradlab_record(self, *args, **kwargs):
-        figure = self.figure
-        _gradlab_figures.append({
-            "title": _gradlab_text(figure._suptitle), "xlabel": _gradlab_text(figure._supxlabel),
-            "ylabel": _gradlab_text(figure._supylabel),
-            "axes": [{"title": " ".join(ax.get_title(loc) for loc in ("left", "center", "right")).strip(),
-                      "xlabel": ax.get_xlabel().strip(), "ylabel": ax.get_ylabel().strip(),
-                      "axis_on": ax.axison and ax.get_visible(), "colorbar": hasattr(ax, "_colorbar")}
-                     for ax in figure.axes]})
-        return _gradlab_print_figure(self, *args, **kwargs)
-
-    _GradlabCanvas.print_figure = _gradlab_record
-""")
-REPORT = "import json as _gradlab_json\nprint(_gradlab_json.dumps(_gradlab_figures))"
-RECORDER_IDS = ("gradlab-test-recorder", "gradlab-test-report")
-
-
-def execute_recording_figures(nb, folder, allow_errors=False):
-    """Run `nb` with the recorder; → (the notebook without the recorder cells, figures)."""
-    nb.cells.insert(0, nbformat.v4.new_code_cell(RECORDER, id=RECORDER_IDS[0]))
-    nb.cells.append(nbformat.v4.new_code_cell(REPORT, id=RECORDER_IDS[1]))
-    execute(nb, folder, allow_errors=allow_errors)
-    figures = json.loads("".join(o.text for o in outputs(nb.cells[-1], "stream")))
-    nb.cells = [c for c in nb.cells if c.get("id") not in RECORDER_IDS]
-    return nb, figures
-
-
 def figure_problems(figures):
     """What a reader of each rendered figure would miss: its title, its axis labels."""
     problems = []
@@ -300,18 +230,7 @@ def figure_problems(figures):
     return problems
 
 
-@pytest.fixture(scope="module")
-def reference_runs(releases, tmp_path_factory):
-    """{(assignment, notebook): (folder, executed notebook, figures)}: each notebook once, fast
-    mode, on a release whose lib/ is the reference."""
-    runs = {}
-    for name, notebook in NOTEBOOKS:
-        folder = copy_release(releases, name, tmp_path_factory.mktemp("reference"), reference=True)
-        nb, figures = execute_recording_figures(nbformat.read(folder / notebook, as_version=4), folder)
-        runs[name, notebook] = folder, nb, figures
-    return runs
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("name, notebook", NOTEBOOKS, ids=[f"{a}/{nb}" for a, nb in NOTEBOOKS])
 def test_with_the_reference_every_figure_has_a_title_and_axis_labels(reference_runs, name, notebook):
     _, nb, figures = reference_runs[name, notebook]
@@ -320,6 +239,7 @@ def test_with_the_reference_every_figure_has_a_title_and_axis_labels(reference_r
     assert figure_problems(figures) == []
 
 
+@pytest.mark.slow
 def test_the_figure_check_fails_on_a_figure_without_labels(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("%matplotlib inline\nimport matplotlib.pyplot as plt"),
@@ -347,6 +267,7 @@ def loops_training_without_a_bar(source):
     return found
 
 
+@pytest.mark.slow
 def test_long_loops_show_a_progress_bar(reference_runs):
     for (name, notebook), (_, nb, _) in reference_runs.items():
         bars = 0
@@ -364,6 +285,7 @@ def test_long_loops_show_a_progress_bar(reference_runs):
         assert bars or not trains, f"{notebook} trains or searches without any progress bar"
 
 
+@pytest.mark.slow
 def test_the_last_cell_shows_every_public_check_passing_with_the_reference(reference_runs):
     for (name, notebook), (_, nb, _) in reference_runs.items():
         shown = [o for o in nb.cells[-1].outputs if "text/html" in o.get("data", {})]
@@ -400,6 +322,10 @@ def test_each_self_check_starts_fresh_workers_on_a_fresh_copy_of_lib(releases, t
     def recording_start(sandbox):
         original(sandbox)
         copy = sandbox.workdir / "submission" / "lib" / "linear_svm.py"
+        if sandbox.jailed:  # the jail copies lib/ into its own tmpfs: seen through the worker's /proc root
+            pid = sandbox.process.pid
+            worker = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0]
+            copy = Path(f"/proc/{worker}/root{copy}")
         started.append((run_number, sandbox.workdir, copy.read_text(), sandbox.process.pid))
 
     monkeypatch.setattr(Sandbox, "_start", recording_start)
@@ -416,6 +342,7 @@ def test_each_self_check_starts_fresh_workers_on_a_fresh_copy_of_lib(releases, t
     assert first.results.score < second.results.score
 
 
+@pytest.mark.slow
 def test_self_check_in_a_kernel_sees_an_edit_without_a_restart(releases, tmp_path):
     folder = copy_release(releases, "svm", tmp_path)
     nb = nbformat.v4.new_notebook()
@@ -442,6 +369,7 @@ def autograder_cli(*args, cwd):
     return run([sys.executable, "-m", "autograder", *args], cwd)
 
 
+@pytest.mark.slow
 def test_package_zips_work_in_progress_and_says_what_is_missing(releases, tmp_path):
     folder = copy_release(releases, "svm", tmp_path)
     (folder / "notes.txt").write_text("my notes")
@@ -471,7 +399,7 @@ def test_package_zips_work_in_progress_and_says_what_is_missing(releases, tmp_pa
      "lib/linear_svm.py is not valid Python"),
     (lambda f: (f / "svm.ipynb").write_text("{not json"), "svm.ipynb is not a readable notebook"),
     (lambda f: (f / "lib" / "huge.py").write_text("x = 1\n" + "#" * (packager.MAX_FILE_BYTES + 1)),
-     "lib/huge.py is 20.0 MB, more than the 20.0 MB one file may have"),
+     "lib/huge.py is 20.0 MiB, more than the 4.0 MiB one .py file may have"),  # the grader's reader refuses it
 ], ids=["no-notebook", "no-own-module", "no-helper", "syntax-error", "broken-notebook", "huge-file"])
 def test_package_refuses_what_cannot_be_graded(releases, tmp_path, breakage, message):
     folder = copy_release(releases, "svm", tmp_path)
@@ -482,6 +410,7 @@ def test_package_refuses_what_cannot_be_graded(releases, tmp_path, breakage, mes
     assert "not packaged" in report.text() and "not packaged" in report._repr_html_()
 
 
+@pytest.mark.slow
 def test_package_exit_status_refused_and_unusable_arguments(releases, tmp_path):
     folder = copy_release(releases, "svm", tmp_path)
     (folder / "lib" / "linear_svm.py").unlink()
@@ -498,6 +427,7 @@ def test_package_exit_status_refused_and_unusable_arguments(releases, tmp_path):
         package("svm", tmp_path)
 
 
+@pytest.mark.slow
 def test_finished_work_packages_cleanly_and_the_zip_grades_in_full(reference_runs, tmp_path):
     folder, nb, _ = reference_runs["svm", "svm.ipynb"]
     nb = copy.deepcopy(nb)
@@ -558,8 +488,7 @@ def portable_platform(request, monkeypatch):
     monkeypatch.setattr(isolation, "platform_features", lambda: features)
     if not features["rlimits"]:
         monkeypatch.setattr(isolation, "resource", None)
-    monkeypatch.setattr(proxy, "jail_available", lambda: (False, "simulated platform"))
-    monkeypatch.setattr(isolation, "jail_available", lambda: (False, "simulated platform"))
+    monkeypatch.setattr(isolation, "isolation_level", lambda: (isolation.UNJAILED, "simulated platform"))
     return request.param
 
 
@@ -592,16 +521,17 @@ def test_check_and_package_work_without_posix_features(portable_platform, releas
     assert packaged.written and not any("public checks fail" in w for w in packaged.warnings)
 
 
+@pytest.mark.slow
 def test_the_student_cli_runs_where_fcntl_resource_and_setsid_do_not_exist(releases, tmp_path):
     folder = copy_release(releases, "svm", tmp_path, reference=True)
     windows = textwrap.dedent(f"""
         import os, sys
         sys.modules["fcntl"] = sys.modules["resource"] = None   # `import fcntl` now fails, as on Windows
         del os.setsid
-        from autograder.sandbox import isolation, proxy
+        from autograder.sandbox import isolation
         assert isolation.resource is None and isolation.fcntl is None
         isolation.platform_features = lambda: {WINDOWS_LIKE!r}
-        isolation.jail_available = proxy.jail_available = lambda: (False, "simulated Windows")
+        isolation.isolation_level = lambda: (isolation.UNJAILED, "simulated Windows")
         from autograder.cli import main
         sys.exit(main(sys.argv[1:]))
     """)
@@ -621,6 +551,7 @@ def walkthrough_commands():
     return [line for line in block.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+@pytest.mark.slow
 def test_the_readme_walkthrough_grades_an_assignment_from_a_fresh_clone_in_five_commands(tmp_path):
     commands = walkthrough_commands()
     assert len(commands) == 5

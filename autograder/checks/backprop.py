@@ -8,6 +8,13 @@ training against the reference. Graphs are described by plain numbers and string
 (worker_side/backprop.py) and built with the student's Value inside the worker; the finite
 differences are taken here, from the values the worker returns. Form checks (loop-free, inputs
 unchanged) score only when the values are right.
+
+Every gradient check ends with a consistency guard that the student's code cannot satisfy by
+remembering what it was called with: the perturbed points of a finite difference arrive in the
+worker right after their base point, so a forward pass (or a changed worker-side routine) could
+answer them with a linearization of the claimed gradient. The guard evaluates the student's
+forward at a few points along random dense directions from a fresh base point, in a second
+("blind") worker that never sees that base point (see "the consistency guard" below).
 """
 import math
 
@@ -15,14 +22,127 @@ import numpy as np
 import pytest
 
 from ..sandbox.proxy import StudentError
-from .common import (WHOLE_ARRAYS, CheckFailed, check_close, check_loop_free, describe_shapes, expect_array,
-                     expect_number, mutation_hint, numerical_gradient_at, returned_arrays, scalar_error,
-                     tolerance)
+from .common import (
+    WHOLE_ARRAYS,
+    CheckFailed,
+    check_close,
+    check_loop_free,
+    describe_shapes,
+    expect_array,
+    expect_number,
+    loss_gradient_at,
+    mutation_hint,
+    numerical_gradient_at,
+    returned_arrays,
+    scalar_error,
+    tolerance,
+)
 
 H = 1e-5                      # step of every centered difference
 GRADIENT_TOLERANCE = 1e-6     # CS231n's relative error, for analytic vs numerical gradients
 LAYER_FUNCTIONS = ("affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss",
                    "softmax_loss")
+
+
+# -- the consistency guard ----------------------------------------------------------------------
+# The check's finite differences come from the worker that also saw their base point and returned
+# the analytic gradient there; a stateful forward, or a changed worker-side routine, can recognize
+# x + h e_i as a neighbour of x and answer it with its own claim. The loss layers take the guard of
+# every loss (common.GradientGuard, the plugin's `gradient_guard`). The layers, the graph engine
+# and the net are functions of several arrays with array values, evaluated through worker-side
+# routines, so they take this guard, built the same way on the same "blind" worker: a fresh base
+# point x1 drawn from the guard's generator (secret while grading, never a public or rounded
+# value); the main worker gives f(x1) and the analytic gradient g(x1); the blind worker, which
+# never receives x1, evaluates f at x1 + t v_k for a few random dense directions v_k (one-sided: a
+# pair x1 ± t v would give x1 away as its midpoint), and (f(x1 + t v_k) - f(x1)) / t must equal
+# g(x1) . v_k. Knowing only the points x1 + t v_k, the blind worker cannot put x1 back together
+# closely enough to answer with a linearization: its best guess, their mean, is off by t times a
+# random vector.
+GUARD_DIRECTIONS = 3           # a forger's error shows along every one; each costs one evaluation
+GUARD_STEP = 1e-7             # t, times the largest entry of the base point (at least 1)
+GUARD_TOLERANCE = 1e-4        # one-sided differences: truncation ~ t, rounding ~ 1e-16 / t
+
+
+class GuardSession:
+    """The session's blind worker (the plugin's `blind_student`, started by its first request) and
+    the guards that already passed in this session (Guards.once)."""
+
+    def __init__(self, sandbox):
+        self.sandbox = sandbox
+        self.passed = set()
+
+    def ready(self):
+        return self.sandbox
+
+
+@pytest.fixture(scope="session")
+def guard_session(blind_student):
+    return GuardSession(blind_student)
+
+
+class Guards:
+    """What a check's guards need: the blind worker, the check's guard generator (`rng`), and the
+    loss guard (`losses`, a common.GradientGuard on the same worker and generator)."""
+
+    def __init__(self, guard_session, gradient_guard):
+        self._guard_session = guard_session
+        self.losses = gradient_guard
+        self.rng = gradient_guard.rng
+
+    def blind(self):
+        return self._guard_session.ready()
+
+    def once(self, key, guard):
+        """Run `guard()` unless it already passed for `key` in this session: the verdict is the same
+        at every fresh base point (require_layers runs the layers' guards for two checks)."""
+        if key not in self._guard_session.passed:
+            guard()
+            self._guard_session.passed.add(key)
+
+
+@pytest.fixture
+def guards(guard_session, gradient_guard):
+    return Guards(guard_session, gradient_guard)
+
+
+def guard_directions(rng, arrays, count=GUARD_DIRECTIONS):
+    """`count` random dense directions over `arrays`: each a list of standard normal arrays of their shapes."""
+    return [[rng.standard_normal(np.shape(a)) for a in arrays] for _ in range(count)]
+
+
+def guard_step(arrays):
+    """t for a base point made of `arrays`: GUARD_STEP relative to its largest entry (at least 1)."""
+    return GUARD_STEP * max(1.0, max(float(np.max(np.abs(a), initial=0)) for a in arrays))
+
+
+def guard_points(arrays, directions, step):
+    """The base point moved by `step` along each direction: one list of float64 arrays per direction."""
+    return [[np.asarray(a, dtype=np.float64) + step * d for a, d in zip(arrays, direction)]
+            for direction in directions]
+
+
+def check_blind_consistency(fn, own, on, base_value, analytic, directions, step, values, tol=GUARD_TOLERANCE):
+    """Raise CheckFailed unless the one-sided differences of the student's own function agree with
+    their analytic gradient along every direction.
+
+    `base_value` is f(x1) from the main worker, `analytic` its gradient there (arrays shaped like
+    the arguments, one per argument), `directions` the v_k (lists of arrays of the same shapes),
+    `values` f(x1 + step * v_k) from the blind worker, one float per direction."""
+    for direction, value in zip(directions, values):
+        slope = (value - base_value) / step
+        products = [np.asarray(g, dtype=np.float64) * d for g, d in zip(analytic, direction)]
+        predicted = float(sum(np.sum(p) for p in products))
+        scale = float(sum(np.sum(np.abs(p)) for p in products))
+        error = abs(slope - predicted) / max(abs(slope) + abs(predicted), scale, 1e-12)
+        if error > tol:
+            raise CheckFailed(
+                f"{fn}: your gradient disagrees with your own {own} on {on} when the {own} is evaluated in a "
+                f"second, fresh worker: along a random direction from a new input, your {own} changes at the rate "
+                f"{slope:.6g} (one-sided difference, step {step:.1e}) while your gradient predicts {predicted:.6g} "
+                f"(relative error {error:.2e}, tolerance {tol:.0e}). The gradient check passed only where your "
+                f"code had seen the input before, so your {own} answers differently once it has seen an input: "
+                "compute every value from the function's arguments alone (nothing remembered from earlier calls, "
+                "no changes to the grader's routines).")
 
 
 # -- graphs -------------------------------------------------------------------------------------
@@ -108,7 +228,8 @@ def expect_graph_results(value, graphs):
                 raise unreadable("graph evaluation")
             for i, entry in enumerate(entries):
                 if isinstance(entry, str):
-                    raise CheckFailed(f"Value: after backward(), {node_name(names, i)}.{what} is a {entry.strip('<>')}; "
+                    raise CheckFailed(f"Value: after backward(), {node_name(names, i)}.{what} is a "
+                                      f"{entry.strip('<>')}; "
                                       f"expected a float. Keep .{what} a plain number (e.g. 0.0 for a new node).")
                 if not is_real(entry):
                     raise unreadable("graph evaluation")
@@ -137,6 +258,22 @@ def run_graphs(student, graphs):
     return expect_graph_results(value, graphs)
 
 
+def graph_output_values(sandbox, cases):
+    """The output's .data of each graph (spec, leaves) built with the student's Value in `sandbox`."""
+    outputs = sandbox.run("backprop.graph_outputs", cases)
+    if not isinstance(outputs, list) or len(outputs) != len(cases):
+        raise unreadable("graph evaluation")
+    values = []
+    for value in outputs:
+        if not isinstance(value, str) and not is_real(value):
+            raise unreadable("graph evaluation")
+        if isinstance(value, str) or not math.isfinite(value):
+            raise CheckFailed(f"Value: the output's .data is {value} at a perturbed input; expected a finite float. "
+                              "The forward pass (the data of each new node) is given in the stub: keep it.")
+        values.append(value)
+    return values
+
+
 def graph_numerical_gradients(student, graphs, h=H):
     """Centered differences of each graph's output, built with the student's Value, with respect
     to each of its leaves (one round trip for all graphs): a list of arrays over leaf nodes."""
@@ -148,17 +285,7 @@ def graph_numerical_gradients(student, graphs, h=H):
                 moved[spec[i][1]] += step
                 cases.append((spec, moved))
         layout.append(len(leaf_nodes(spec)))
-    outputs = student.run("backprop.graph_outputs", cases)
-    if not isinstance(outputs, list) or len(outputs) != len(cases):
-        raise unreadable("graph evaluation")
-    values = []
-    for value in outputs:
-        if not isinstance(value, str) and not is_real(value):
-            raise unreadable("graph evaluation")
-        if isinstance(value, str) or not math.isfinite(value):
-            raise CheckFailed(f"Value: the output's .data is {value} at a perturbed input; expected a finite float. "
-                              "The forward pass (the data of each new node) is given in the stub: keep it.")
-        values.append(value)
+    values = graph_output_values(student, cases)
     gradients, start = [], 0
     for count in layout:
         pairs = np.array(values[start:start + 2 * count]).reshape(count, 2)
@@ -172,7 +299,8 @@ def compare_graph(spec, names, data, grad, expected_data, expected_grad, where, 
     output back to the leaves; the first wrong grad names the gates that feed it."""
     for i in range(len(spec)):
         if scalar_error(data[i], expected_data[i]) > tol:
-            raise CheckFailed(f"Value: the forward pass of {where} gives {node_formula(spec, names, i)} = {data[i]:.6g}; "
+            raise CheckFailed(f"Value: the forward pass of {where} gives {node_formula(spec, names, i)} = "
+                              f"{data[i]:.6g}; "
                               f"expected {expected_data[i]:.6g}. The forward pass (each new node's data) is given in "
                               "the stub: keep it as it is.")
     out = len(spec) - 1
@@ -281,7 +409,8 @@ def used_twice_graphs():
     x, y = 0.5, 2.0
     t = math.tanh(x)
     spec = [("leaf", 0), ("leaf", 1), ("*", 0, 1), ("tanh", 0), ("+", 2, 3)]
-    graphs.append(((spec, [x, y], ["x", "y", "p", "t", "f"]), "f = p + t with p = x * y, t = x.tanh() at x = 0.5, y = 2",
+    graphs.append(((spec, [x, y], ["x", "y", "p", "t", "f"]),
+                   "f = p + t with p = x * y, t = x.tanh() at x = 0.5, y = 2",
                    [x, y, x * y, t, x * y + t], [y + 1 - t * t, x, 1.0, 1.0, 1.0]))
     return graphs
 
@@ -364,6 +493,32 @@ def check_graph_gradient(spec, names, leaves, grad, numerical, where, tol=GRADIE
                    "added to each input's grad." if suspect else ""))
 
 
+def guard_graphs(student, guards, graphs, titles):
+    """The consistency guard of Value's backward (see check_blind_consistency) on each graph
+    (spec, leaves, names), whose leaves are fresh base points: their grads and outputs come from
+    the main worker, the outputs along random directions from the blind worker (one round trip
+    each for all graphs)."""
+    results = run_graphs(student, graphs)
+    rng = guards.rng
+    moves, cases = [], []
+    for spec, leaves, _ in graphs:
+        directions = guard_directions(rng, [np.array(leaves)])
+        step = guard_step([np.array(leaves)])
+        moves.append((directions, step))
+        cases += [(spec, [float(v) for v in point]) for (point,) in guard_points([np.array(leaves)], directions, step)]
+    outputs = graph_output_values(guards.blind(), cases)
+    for k, ((spec, leaves, names), (data, grad), (directions, step), title) in enumerate(zip(graphs, results, moves,
+                                                                                            titles)):
+        # d output / d leaves[j]: the grads of the leaf nodes holding leaves[j]
+        analytic = np.zeros(len(leaves))
+        for i in leaf_nodes(spec):
+            analytic[spec[i][1]] += grad[i]
+        values = outputs[k * GUARD_DIRECTIONS:(k + 1) * GUARD_DIRECTIONS]
+        # The message names the graph, not the guard's base point (a regrade draws the same one).
+        check_blind_consistency("Value.backward", "forward pass", title, data[-1], [analytic], directions, step,
+                                values)
+
+
 # -- layers -------------------------------------------------------------------------------------
 
 def cs231n_affine_example():
@@ -412,7 +567,8 @@ def expect_layer_answer(value, layer, x_shapes, out_shape):
     if layer == "affine":
         if not isinstance(grads, tuple) or len(grads) != 3:
             raise CheckFailed(f"affine_backward should return a tuple (dx, dw, db); it returned "
-                              f"{type(grads).__name__}{' of %d items' % len(grads) if isinstance(grads, (tuple, list)) else ''}.")
+                              f"{type(grads).__name__}"
+                              f"{' of %d items' % len(grads) if isinstance(grads, (tuple, list)) else ''}.")
         checked = []
         for name, gradient, shape in zip(("dx", "dw", "db"), grads, x_shapes):
             if isinstance(gradient, np.ndarray) and gradient.shape != tuple(shape):
@@ -433,21 +589,51 @@ def run_layer(student, layer, args, dout):
     return expect_layer_answer(value, layer, shapes, out_shape)
 
 
+def layer_outputs(sandbox, layer, cases, out_shape):
+    """The forward output of `layer` for each list of arguments in `cases` (one round trip)."""
+    outputs = sandbox.run("backprop.layer_outputs", layer, cases)
+    if not isinstance(outputs, list) or len(outputs) != len(cases):
+        raise unreadable("layer evaluation")
+    return [expect_array(o, out_shape, f"{layer}_forward", "out") for o in outputs]
+
+
 def layer_numerical_gradients(student, layer, args, dout, h=H):
     """d(sum(out * dout))/d(each arg) by centered differences of the student's own forward.
 
-    The worker moves each entry by ±h itself (one round trip, the arguments sent once); the
-    differences and their contraction with dout are taken here."""
+    The perturbed inputs are made here and sent in one round trip: the arguments an input leaves
+    unchanged are the same array objects, which the wire sends once."""
     where = [(position, index) for position, array in enumerate(args) for index in np.ndindex(array.shape)]
-    outputs = student.run("backprop.layer_perturbed_outputs", layer, list(args), h)
-    fn = f"{layer}_forward"
-    if not isinstance(outputs, list) or len(outputs) != 2 * len(where):
-        raise unreadable("layer evaluation")
-    outputs = [expect_array(o, dout.shape, fn, "out") for o in outputs]
+    cases = []
+    for position, index in where:
+        for step in (h, -h):
+            moved = list(args)
+            moved[position] = args[position].copy()
+            moved[position][index] += step
+            cases.append(moved)
+    outputs = layer_outputs(student, layer, cases, dout.shape)
     gradients = [np.zeros(a.shape) for a in args]
     for k, (position, index) in enumerate(where):
         gradients[position][index] = np.sum((outputs[2 * k] - outputs[2 * k + 1]) * dout) / (2 * h)
     return gradients
+
+
+def guard_layer(student, guards, layer, args, on):
+    """The consistency guard of `layer`'s backward (see check_blind_consistency) at `args`, a fresh
+    base point, with a random upstream gradient drawn from the guard's generator; once per session and
+    shapes."""
+    guards.once((layer, tuple(a.shape for a in args)), lambda: _guard_layer(student, guards, layer, args, on))
+
+
+def _guard_layer(student, guards, layer, args, on):
+    rng = guards.rng
+    dout_shape = (args[0].shape[0], args[1].shape[1]) if layer == "affine" else args[0].shape
+    dout = rng.standard_normal(dout_shape)
+    out, grads, _, _ = run_layer(student, layer, args, dout)
+    directions = guard_directions(rng, args)
+    step = guard_step(args)
+    outputs = layer_outputs(guards.blind(), layer, guard_points(args, directions, step), dout_shape)
+    check_blind_consistency(f"{layer}_backward", f"{layer}_forward", on, float(np.sum(out * dout)), grads, directions,
+                            step, [float(np.sum(o * dout)) for o in outputs])
 
 
 def gradient_errors(numerical, analytic):
@@ -468,8 +654,10 @@ def check_against_numerical(analytic, numerical, fn, what, on, own="forward pass
         hint = hint() if callable(hint) else hint
         at = f"{what}[{', '.join(str(int(i)) for i in worst)}]" if worst else what
         raise CheckFailed(
-            f"{fn}: gradient check failed for {what} on {on}. At {at} yours is {float(np.asarray(analytic)[worst]) + 0.0:.6g} "
-            f"but the numerical gradient of your own {own} is {float(np.asarray(numerical)[worst]) + 0.0:.6g} (relative error "
+            f"{fn}: gradient check failed for {what} on {on}. At {at} yours is "
+            f"{float(np.asarray(analytic)[worst]) + 0.0:.6g} "
+            f"but the numerical gradient of your own {own} is "
+            f"{float(np.asarray(numerical)[worst]) + 0.0:.6g} (relative error "
             f"{float(errors[worst]):.2e}, tolerance {tol:.0e})." + (f"\nHint: {hint}" if hint else ""))
     return float(errors.max(initial=0))
 
@@ -482,12 +670,14 @@ def affine_gradient_hint(name, analytic, numerical, N):
     return ""
 
 
-def check_affine_backward(student, x, w, b, dout, on, tol=GRADIENT_TOLERANCE):
+def check_affine_backward(student, guards, x, w, b, dout, on, tol=GRADIENT_TOLERANCE):
     out, grads, _, _ = run_layer(student, "affine", (x, w, b), dout)
     numerical = layer_numerical_gradients(student, "affine", (x, w, b), dout)
     for name, analytic, expected in zip(("dx", "dw", "db"), grads, numerical):
         check_against_numerical(analytic, expected, "affine_backward", name, on, "affine_forward", tol,
                                 affine_gradient_hint(name, analytic, expected, x.shape[0]))
+    rng = guards.rng
+    guard_layer(student, guards, "affine", [rng.standard_normal(a.shape) for a in (x, w, b)], on)
     return out, grads
 
 
@@ -501,11 +691,13 @@ def relu_gradient_hint(x, dout, analytic):
     return ""
 
 
-def check_relu_backward(student, x, dout, on):
+def check_relu_backward(student, guards, x, dout, on):
+    """relu_backward against the student's relu_forward at x, whose entries are away from 0 (the kink)."""
     out, (dx,), _, _ = run_layer(student, "relu", (x,), dout)
     (numerical,) = layer_numerical_gradients(student, "relu", (x,), dout)
     check_against_numerical(dx, numerical, "relu_backward", "dx", on, "relu_forward",
                             hint=relu_gradient_hint(x, dout, dx))
+    guard_layer(student, guards, "relu", [away_from_zero(guards.rng, x.shape)], on)
     return out, dx
 
 
@@ -525,6 +717,16 @@ def relu_at_zero(student, rng):
 
 def random_scores(rng, N, C, scale=1.0):
     return scale * rng.standard_normal((N, C)), rng.integers(0, C, size=N)
+
+
+def svm_scores_away_from_kinks(rng, N, C):
+    """Scores whose margins s_j - s_y + 1 are all at least 1e-3 away from 0 (the hinge's kink)."""
+    while True:
+        x, y = random_scores(rng, N, C)
+        margins = x - x[np.arange(N), y][:, None] + 1
+        margins[np.arange(N), y] = 1
+        if np.min(np.abs(margins)) > 1e-3:
+            return x, y
 
 
 def expect_loss_and_dx(value, x, fn):
@@ -576,12 +778,17 @@ def require_softmax_loss(student):
     check_close(loss, expected, "softmax_loss", "the loss", "Lecture 3's cat image scores (1, 3)", 1e-9, hint)
 
 
-def check_loss_gradient(student, fn, x, y, on, hint_fn=None):
+def check_loss_gradient(student, guards, fn, x, y, on, hint_fn=None):
+    """dx of the loss layer `fn` against the numerical gradient of the student's own loss at (x, y),
+    then the guard of every loss's gradient check (common.GradientGuard; once per session and shape)."""
     target = f"layers.{fn}"
     loss, dx = expect_loss_and_dx(student.call(target, x, y), x, fn)
     coords = list(np.ndindex(x.shape))
     numerical = numerical_gradient_at(student, target, x, (y,), coords).reshape(x.shape)
     check_against_numerical(dx, numerical, fn, "dx", on, "loss", hint=hint_fn(dx, numerical) if hint_fn else "")
+    guards.blind()   # started: the loss guard calls the blind worker directly
+    guards.once((fn, x.shape), lambda: guards.losses.check(student, target, x, (y,),
+                                                           loss_gradient_at(student, target, (y,), fn), fn, on))
     return loss, dx
 
 
@@ -593,25 +800,27 @@ def loss_gradient_hint(dx, numerical, N):
     return ""
 
 
-def require_layers(student, rng):
+def require_layers(student, guards, rng):
     """Every layer function computes the right values (the examples, and gradients that agree with
     the student's own forward passes): required before any property of form counts."""
     x, w, b, expected = cs231n_affine_example()
     out = expect_forward(student.call("layers.affine_forward", x, w, b), "affine_forward", expected.shape)
     check_close(out, expected, "affine_forward", "out", "CS231n's example x (2, 4, 5, 6), w (120, 3)", 1e-7)
-    x = rng.standard_normal((3, 2, 2))
-    w, b, dout = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal((3, 3))
-    check_affine_backward(student, x, w, b, dout, describe_shapes(x=x, w=w, b=b))
+    # The shapes of test_affine_layer, test_relu_layer and test_*_loss_layer: their guards, passed
+    # there, need not run again (Guards.once).
+    x = rng.standard_normal((3, 2, 3))
+    w, b, dout = rng.standard_normal((6, 4)), rng.standard_normal(4), rng.standard_normal((3, 4))
+    check_affine_backward(student, guards, x, w, b, dout, describe_shapes(x=x, w=w, b=b))
     x, expected = cs231n_relu_example()
     out = expect_forward(student.call("layers.relu_forward", x), "relu_forward", expected.shape)
     check_close(out, expected, "relu_forward", "out", "CS231n's example x (3, 4)", 1e-7)
-    x = away_from_zero(rng, (3, 4))
-    check_relu_backward(student, x, rng.standard_normal(x.shape), describe_shapes(x=x))
+    x = away_from_zero(rng, (4, 5))
+    check_relu_backward(student, guards, x, rng.standard_normal(x.shape), describe_shapes(x=x))
     require_svm_loss(student)
     require_softmax_loss(student)
     for fn in ("svm_loss", "softmax_loss"):
-        x, y = random_scores(rng, 4, 3)
-        check_loss_gradient(student, fn, x, y, describe_shapes(x=x))
+        x, y = random_scores(rng, 5, 4)
+        check_loss_gradient(student, guards, fn, x, y, describe_shapes(x=x))
 
 
 def away_from_zero(rng, shape, margin=0.05):
@@ -664,19 +873,59 @@ def expected_scores(params, X):
     return hidden @ params["W2"] + params["b2"]
 
 
-def net_numerical_gradients(student, net, params, X, y, coords, h=H):
-    """{name: {index: centered difference of the student's own loss}} for (name, index) coords."""
-    answer = student.run("backprop.net_perturbed_losses", net.handle, X, y,
-                         [(name, list(index)) for name, index in coords], h)
-    if not isinstance(answer, list) or len(answer) != len(coords):
+def net_losses(sandbox, net, X, y, settings):
+    """The student's loss of `net` (a RemoteObject in `sandbox`) on (X, y) under each setting
+    ({param name: array} replacing those params for one evaluation), in one round trip."""
+    answer = sandbox.run("backprop.net_losses", net.handle, X, y, settings)
+    if not isinstance(answer, list) or len(answer) != len(settings):
         raise unreadable("loss evaluation")
+    return [expect_number(v, "TwoLayerNet.loss") for v in answer]
+
+
+def net_numerical_gradients(student, net, params, X, y, coords, h=H):
+    """{name: {index: centered difference of the student's own loss}} for (name, index) coords.
+
+    The moved parameters are made here: each setting holds one moved copy of one parameter."""
+    settings = []
+    for name, index in coords:
+        for step in (h, -h):
+            moved = params[name].copy()
+            moved[tuple(index)] += step
+            settings.append({name: moved})
+    losses = net_losses(student, net, X, y, settings)
     numerical = {name: np.zeros(params[name].shape) for name in PARAM_NAMES}
-    for (name, index), pair in zip(coords, answer):
-        if not isinstance(pair, tuple) or len(pair) != 2:
-            raise unreadable("loss evaluation")
-        plus, minus = (expect_number(v, "TwoLayerNet.loss") for v in pair)
-        numerical[name][index] = (plus - minus) / (2 * h)
+    for k, (name, index) in enumerate(coords):
+        numerical[name][index] = (losses[2 * k] - losses[2 * k + 1]) / (2 * h)
     return numerical
+
+
+def params_away_from_kinks(rng, X, Hd, C, margin=1e-3):
+    """random_params for X whose hidden pre-activations X @ W1 + b1 are all at least `margin` away
+    from 0 (relu's kink)."""
+    while True:
+        params = random_params(rng, X.shape[1], Hd, C)
+        if np.min(np.abs(X @ params["W1"] + params["b1"])) > margin:
+            return params
+
+
+def guard_net(student, guards, params, X, y, reg, on):
+    """The consistency guard of TwoLayerNet.loss's grads (see check_blind_consistency) at fresh
+    parameters of the shapes of `params`, on the same (X, y) and reg."""
+    rng = guards.rng
+    Hd, C = params["W2"].shape
+    start = params_away_from_kinks(rng, X, Hd, C)
+    base_loss, grads = net_loss(new_net(student, start, reg), start, X, y)
+    arrays = [start[name] for name in PARAM_NAMES]
+    directions = guard_directions(rng, arrays)
+    step = guard_step(arrays)
+    sandbox = guards.blind()
+    # A net of its own in the blind worker: every setting replaces all four parameters, and the
+    # net's initial ones (drawn from seed 0) are not the base point, which this worker never gets.
+    D = X.shape[1]
+    net = sandbox.new(NET, input_dim=D, hidden_dim=Hd, num_classes=C, weight_scale=1e-3, reg=reg, seed=0)
+    settings = [dict(zip(PARAM_NAMES, point)) for point in guard_points(arrays, directions, step)]
+    check_blind_consistency("TwoLayerNet.loss", "loss", on, base_loss, [grads[name] for name in PARAM_NAMES],
+                            directions, step, net_losses(sandbox, net, X, y, settings))
 
 
 def all_coords(params):
@@ -714,13 +963,14 @@ def dead_unit_hint(student, params, X, y, reg, unit=0):
     return (f"the ReLU mask belongs to the hidden layer: with b1[{unit}] = {dead['b1'][unit]:.3g}, hidden unit {unit} "
             f"is 0 for every example, so your own loss does not change with b1[{unit}] (numerical gradient "
             f"{numerical:.2g}), yet your grads['b1'][{unit}] is {found:.3g}. Multiply the hidden layer's gradient by "
-            "its mask (X @ W1 + b1 > 0), with relu_backward and relu_forward's cache, before the first affine_backward; "
+            "its mask (X @ W1 + b1 > 0), with relu_backward and relu_forward's cache, "
+            "before the first affine_backward; "
             "the scores have no ReLU.")
 
 
-def check_net_gradients(student, params, X, y, reg, on, rng=None, per_param=None, tol=GRADIENT_TOLERANCE):
+def check_net_gradients(student, guards, params, X, y, reg, on, rng=None, per_param=None, tol=GRADIENT_TOLERANCE):
     """Every parameter's gradient against centered differences of the student's own loss (all
-    entries, or `per_param` random entries of each)."""
+    entries, or `per_param` random entries of each), then the consistency guard."""
     net = new_net(student, params, reg)
     _, grads = net_loss(net, params, X, y)
     if per_param is None:
@@ -743,6 +993,8 @@ def check_net_gradients(student, params, X, y, reg, on, rng=None, per_param=None
             known = net_gradient_hint(name, grads[name], expected, params, reg, len(X)) if per_param is None else ""
             return known or (dead_unit_hint(student, params, X, y, reg) if name in ("W1", "b1") else "")
         check_against_numerical(grads[name], expected, "TwoLayerNet.loss", f"grads['{name}']", on, "loss", tol, hint)
+    guards.once(("TwoLayerNet", X.shape, params["W1"].shape, params["W2"].shape, reg),
+               lambda: guard_net(student, guards, params, X, y, reg, on))
     return grads
 
 
@@ -789,7 +1041,7 @@ def test_value_node_used_twice(student):
 
 
 @pytest.mark.points(3)
-def test_value_ops_gradient(student):
+def test_value_ops_gradient(student, guards):
     """Every operation (+ - * / ** with numbers on either side, unary -, exp, log, relu, sigmoid, tanh,
     max) agrees with finite differences of the student's own forward pass; relu has gradient 0 at 0
     and a tie of max goes to self."""
@@ -808,10 +1060,18 @@ def test_value_ops_gradient(student):
                                   f"{leaf_text(spec, leaves, names)}, {names[i]}.grad is {grad[i]:.6g}; expected "
                                   f"{value:g}, because {rule} (the contract in lib/graph.py)."
                                   + (f"\nHint: {hint}" if hint else ""))
+    # Fresh base points: a, b, c each moved by up to 0.05, which keeps every operation of OP_CASES
+    # as far from its kinks and its domain's edges as at A, B, C (log and fractional powers of
+    # a > 1.2, divisions by |b| > 0.5, relu of |a|, |b| > 0.5, max of operands more than 0.5 apart).
+    rng = guards.rng
+    fresh = [(spec, [float(v) for v in np.array(leaves) + rng.uniform(-0.05, 0.05, len(leaves))], names)
+             for spec, leaves, names in graphs]
+    guard_graphs(student, guards, fresh, [f"f = ({node_formula(spec, names, 3).split(' = ', 1)[1]}) * c"
+                                         for spec, _, names in fresh])
 
 
 @pytest.mark.points(3)
-def test_affine_layer(student, public_rng):
+def test_affine_layer(student, guards, public_rng):
     """affine_forward reproduces CS231n's example (x of shape (2, 4, 5, 6)), and affine_backward's dx,
     dw, db have the shapes of x, w, b and agree with finite differences of the student's own forward
     pass on x of shape (N, d1, d2)."""
@@ -822,40 +1082,40 @@ def test_affine_layer(student, public_rng):
     x = public_rng.standard_normal((3, 2, 3))
     w, b = public_rng.standard_normal((6, 4)), public_rng.standard_normal(4)
     dout = public_rng.standard_normal((3, 4))
-    check_affine_backward(student, x, w, b, dout, describe_shapes(x=x, w=w, b=b))
+    check_affine_backward(student, guards, x, w, b, dout, describe_shapes(x=x, w=w, b=b))
 
 
 @pytest.mark.points(2)
-def test_relu_layer(student, public_rng):
+def test_relu_layer(student, guards, public_rng):
     """relu_forward reproduces CS231n's example, relu_backward agrees with finite differences of the
     student's own forward pass, and its gradient is 0 where x == 0 exactly."""
     x, expected = cs231n_relu_example()
     out = expect_forward(student.call("layers.relu_forward", x), "relu_forward", expected.shape)
     check_close(out, expected, "relu_forward", "out", "CS231n's example x (3, 4)", 1e-7)
     x = away_from_zero(public_rng, (4, 5))
-    check_relu_backward(student, x, public_rng.standard_normal(x.shape), describe_shapes(x=x))
+    check_relu_backward(student, guards, x, public_rng.standard_normal(x.shape), describe_shapes(x=x))
     relu_at_zero(student, public_rng)
 
 
 @pytest.mark.points(2)
-def test_svm_loss_layer(student, public_rng):
+def test_svm_loss_layer(student, guards, public_rng):
     """svm_loss gives the lecture's 5.27 on the cat/car/frog scores and C - 1 on all-zero scores, and its
     dx agrees with finite differences of its own loss."""
     require_svm_loss(student)
     loss_at_zero_scores(student, "svm_loss", 5, 4, 3.0, "Lecture 3: C - 1 when all scores are equal")
     x, y = random_scores(public_rng, 5, 4)
-    check_loss_gradient(student, "svm_loss", x, y, describe_shapes(x=x),
+    check_loss_gradient(student, guards, "svm_loss", x, y, describe_shapes(x=x),
                         hint_fn=lambda dx, num: loss_gradient_hint(dx, num, 5))
 
 
 @pytest.mark.points(2)
-def test_softmax_loss_layer(student, public_rng):
+def test_softmax_loss_layer(student, guards, public_rng):
     """softmax_loss gives the lecture's 2.04 on the cat image's scores and log C on all-zero scores, and
     its dx agrees with finite differences of its own loss."""
     require_softmax_loss(student)
     loss_at_zero_scores(student, "softmax_loss", 5, 4, math.log(4), "Lecture 3: log C when all scores are equal")
     x, y = random_scores(public_rng, 5, 4)
-    check_loss_gradient(student, "softmax_loss", x, y, describe_shapes(x=x),
+    check_loss_gradient(student, guards, "softmax_loss", x, y, describe_shapes(x=x),
                         hint_fn=lambda dx, num: loss_gradient_hint(dx, num, 5))
 
 
@@ -880,10 +1140,10 @@ def test_softmax_loss_large_scores(student, public_rng):
 
 
 @pytest.mark.points(1)
-def test_layers_inputs_unchanged(student, public_rng):
+def test_layers_inputs_unchanged(student, guards, public_rng):
     """Every layer function leaves its inputs unchanged (dout and the cache included), and computes the
     right values."""
-    require_layers(student, public_rng)
+    require_layers(student, guards, public_rng)
     changed, hints = [], []
     x = public_rng.standard_normal((3, 2, 2))
     w, b, dout = public_rng.standard_normal((4, 3)), public_rng.standard_normal(3), public_rng.standard_normal((3, 3))
@@ -923,10 +1183,10 @@ LOOP_FREE_LAYERS = {
 
 
 @pytest.mark.points(1)
-def test_layers_loop_free(student, student_lib, public_rng):
+def test_layers_loop_free(student, guards, student_lib, public_rng):
     """affine_forward/backward, relu_forward/backward, svm_loss and softmax_loss use no Python loops,
     comprehensions or recursion, and their values are right."""
-    require_layers(student, public_rng)
+    require_layers(student, guards, public_rng)
     for fn in LAYER_FUNCTIONS:
         check_loop_free(student_lib, "layers", fn, LOOP_FREE_LAYERS.get(fn, WHOLE_ARRAYS))
 
@@ -980,12 +1240,12 @@ def test_two_layer_net_loss(student, public_rng):
 
 
 @pytest.mark.points(3)
-def test_two_layer_net_gradient_check(student, public_rng):
+def test_two_layer_net_gradient_check(student, guards, public_rng):
     """Every entry of every gradient (W1, b1, W2, b2) agrees with finite differences of the student's own
     loss, with reg = 0 and reg = 0.7."""
     for reg in (0.0, 0.7):
         params, X, y = net_problem(public_rng)
-        check_net_gradients(student, params, X, y, reg, describe_shapes(X=X, W1=params["W1"], reg=reg))
+        check_net_gradients(student, guards, params, X, y, reg, describe_shapes(X=X, W1=params["W1"], reg=reg))
 
 
 @pytest.mark.points(1)
@@ -1021,7 +1281,8 @@ def test_two_layer_net_regularization(student, public_rng):
             hint = f"grads['{name}'] lacks the regularization gradient reg * {name}."
         if name.startswith("b") and not np.any(difference):
             continue
-        check_close(difference, expected, "TwoLayerNet.loss", f"the change of grads['{name}'] when reg goes from 0 to 0.7",
+        check_close(difference, expected, "TwoLayerNet.loss",
+                    f"the change of grads['{name}'] when reg goes from 0 to 0.7",
                     on, 1e-9, hint)
 
 
@@ -1147,7 +1408,8 @@ def test_two_layer_net_predict(student, public_rng):
     scores = expect_array(net.call("loss", X), (N, C), "TwoLayerNet.loss(X)", "the scores")
     labels = net.call("predict", X)
     if isinstance(labels, np.ndarray) and labels.shape == (C,):
-        raise CheckFailed(f"TwoLayerNet.predict returned labels of shape ({C},) for X ({N}, {D}); expected one per row, "
+        raise CheckFailed(f"TwoLayerNet.predict returned labels of shape ({C},) for X ({N}, {D}); "
+                          "expected one per row, "
                           f"shape ({N},).\nHint: take the argmax over the classes, axis=1 of the (N, C) scores.")
     labels = expect_array(labels, (N,), "TwoLayerNet.predict", "the labels", "iu")
     wrong = int(np.sum(labels != np.argmax(scores, axis=1)))
@@ -1162,9 +1424,10 @@ GRAPH_OPS = ["+", "-", "*", "/", "**", "neg", "exp", "log", "relu", "sigmoid", "
 EXPONENTS = [2, 3, -1, 0.5, 1.5, -0.5]
 
 
-def graph_node_value(entry, data):
+def graph_node_value(entry, data, bound=30):
     """The node's value in plain floats, or None when the operation is out of its safe domain
-    (far from log 0, division by 0, kinks of relu and max, overflow)."""
+    (far from log 0, division by 0, kinks of relu and max, overflow) or the value's magnitude is
+    `bound` or more."""
     op, operands = entry[0], entry[1:]
     if op == "**":
         values = [data[operands[0]], operands[1]]   # the exponent is a number, even when an int
@@ -1189,7 +1452,7 @@ def graph_node_value(entry, data):
     else:
         value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "neg": lambda: -a,
                  "sigmoid": lambda: 1 / (1 + math.exp(-a)), "tanh": lambda: math.tanh(a)}[op]()
-    return value if value is not None and abs(value) < 30 else None
+    return value if value is not None and abs(value) < bound else None
 
 
 def random_operand(rng, count):
@@ -1347,11 +1610,12 @@ def test_value_random_graphs_match_reference(student, reference, hidden_rng):
                  f"{leaf_text(spec, leaves, names)}), whose nodes are: "
                  + "; ".join(node_formula(spec, names, i) for i in range(len(spec)) if spec[i][0] != "leaf"))
         compare_graph(spec, names, data, grad, expected_data, expected_grad, where, tol=1e-8,
-                      hint=lambda g, spec=spec, leaves=leaves, e=expected_grad: graph_hint(reference, spec, leaves, g, e))
+                      hint=lambda g, spec=spec, leaves=leaves, e=expected_grad:
+                          graph_hint(reference, spec, leaves, g, e))
 
 
 @pytest.mark.points(2)
-def test_value_random_graphs_gradient_check(student, hidden_rng):
+def test_value_random_graphs_gradient_check(student, guards, hidden_rng):
     """The trusted gradient check: on hidden random graphs, every leaf's grad agrees with finite
     differences of the student's own forward pass."""
     graphs = hidden_graphs(hidden_rng)
@@ -1360,6 +1624,26 @@ def test_value_random_graphs_gradient_check(student, hidden_rng):
     for number, ((spec, leaves, names), (_, grad), num) in enumerate(zip(graphs, results, numerical), 1):
         check_graph_gradient(spec, names, leaves, grad, num, f"hidden random graph {number} ({len(spec)} nodes)",
                              tol=1e-5)
+    rng = guards.rng
+    guard_graphs(student, guards, [jittered_graph(rng, spec, leaves) for spec, leaves, _ in graphs],
+                 [f"hidden random graph {number} ({len(spec)} nodes)" for number, (spec, _, _) in enumerate(graphs, 1)])
+
+
+def jittered_graph(rng, spec, leaves, amplitude=1e-3):
+    """(spec, leaves, None) with every leaf moved by up to `amplitude` (halved until every node stays in
+    its safe domain): the hidden leaves are rounded to 3 decimals, a grid the blind worker could snap
+    the guard's points back to. (The nodes that sum the sinks were never bounded in magnitude.)"""
+    while True:
+        moved = [float(v) for v in np.array(leaves) + rng.uniform(-amplitude, amplitude, len(leaves))]
+        data = list(moved)
+        for entry in spec[len(leaves):]:
+            value = graph_node_value(entry, data, bound=math.inf)
+            if value is None:
+                break
+            data.append(value)
+        else:
+            return spec, moved, None
+        amplitude /= 2
 
 
 # -- hidden: layers against the reference ----------------------------------------------------------
@@ -1486,30 +1770,20 @@ def test_loss_layers_match_reference(student, reference, hidden_rng):
             check_close(dx, expected_dx, fn, "dx", on, tol, loss_hint(fn, x, y, loss, dx, "dx"))
 
 
-def svm_scores_away_from_kinks(rng, N, C):
-    """Scores whose margins s_j - s_y + 1 are all at least 1e-3 away from 0 (the hinge's kink)."""
-    while True:
-        x, y = random_scores(rng, N, C)
-        margins = x - x[np.arange(N), y][:, None] + 1
-        margins[np.arange(N), y] = 1
-        if np.min(np.abs(margins)) > 1e-3:
-            return x, y
-
-
 @pytest.mark.points(2)
-def test_layers_gradient_check_hidden(student, hidden_rng):
+def test_layers_gradient_check_hidden(student, guards, hidden_rng):
     """The trusted gradient check on hidden inputs: affine_backward, relu_backward, svm_loss and
     softmax_loss agree with finite differences of the student's own forward passes."""
     x = hidden_rng.standard_normal((3, 2, 4))
     w, b, dout = hidden_rng.standard_normal((8, 5)), hidden_rng.standard_normal(5), hidden_rng.standard_normal((3, 5))
-    check_affine_backward(student, x, w, b, dout, describe_shapes(x=x, w=w, b=b))
+    check_affine_backward(student, guards, x, w, b, dout, describe_shapes(x=x, w=w, b=b))
     x = away_from_zero(hidden_rng, (5, 6))
-    check_relu_backward(student, x, hidden_rng.standard_normal(x.shape), describe_shapes(x=x))
+    check_relu_backward(student, guards, x, hidden_rng.standard_normal(x.shape), describe_shapes(x=x))
     x, y = svm_scores_away_from_kinks(hidden_rng, 8, 5)
-    check_loss_gradient(student, "svm_loss", x, y, describe_shapes(x=x),
+    check_loss_gradient(student, guards, "svm_loss", x, y, describe_shapes(x=x),
                         hint_fn=lambda dx, num: loss_gradient_hint(dx, num, 8))
     x, y = random_scores(hidden_rng, 8, 5, 3.0)
-    check_loss_gradient(student, "softmax_loss", x, y, describe_shapes(x=x),
+    check_loss_gradient(student, guards, "softmax_loss", x, y, describe_shapes(x=x),
                         hint_fn=lambda dx, num: loss_gradient_hint(dx, num, 8))
 
 
@@ -1543,7 +1817,8 @@ NET_MISTAKES = [
     (dict(reg_biases=True), "the biases are not regularized: only W1 and W2 enter 0.5 * reg * (...) and get reg * W."),
     (dict(half=1.0, grad_factor=2.0), "the regularization loss is 0.5 * reg * (sum(W1 ** 2) + sum(W2 ** 2)), with the "
                                       "factor 0.5, so its gradient is reg * W."),
-    (dict(half=1.0), "the regularization loss is 0.5 * reg * (sum(W1 ** 2) + sum(W2 ** 2)): the factor 0.5 is missing."),
+    (dict(half=1.0), "the regularization loss is 0.5 * reg * (sum(W1 ** 2) + sum(W2 ** 2)): "
+                     "the factor 0.5 is missing."),
     (dict(grad_factor=2.0), "the gradient of 0.5 * reg * sum(W ** 2) is reg * W, not 2 * reg * W."),
     (dict(grad_reg=False), "grads['W1'] and grads['W2'] lack the regularization gradient reg * W."),
     (dict(sum_db=False), "db is the sum of the upstream gradient over the batch, not its mean."),
@@ -1594,12 +1869,12 @@ def test_two_layer_net_matches_reference(student, reference, hidden_rng):
 
 
 @pytest.mark.points(2)
-def test_two_layer_net_gradient_check_hidden(student, hidden_rng):
+def test_two_layer_net_gradient_check_hidden(student, guards, hidden_rng):
     """The trusted gradient check on hidden inputs: sampled entries of every gradient agree with finite
     differences of the student's own loss, with a large reg."""
     params, X, y = net_away_from_kinks(hidden_rng, 25, 15, 12, 5)
     reg = 2.5
-    check_net_gradients(student, params, X, y, reg, describe_shapes(X=X, W1=params["W1"], reg=reg), hidden_rng,
+    check_net_gradients(student, guards, params, X, y, reg, describe_shapes(X=X, W1=params["W1"], reg=reg), hidden_rng,
                         per_param=12)
 
 

@@ -120,12 +120,17 @@ def numerical_gradient_at(student, target, W, args, coords, h=1e-5):
             shifted = W.copy()
             shifted[index] += sign * h
             calls.append((shifted,) + tuple(args))
-    values = student.map(target, calls)
-    losses = [expect_number(v[0] if isinstance(v, (tuple, list)) and v else v, target) for v in values]
+    losses = [loss_value(v, target) for v in student.map(target, calls)]
     return np.array([(losses[2 * k] - losses[2 * k + 1]) / (2 * h) for k in range(len(coords))])
 
 
-def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=20, tol=1e-6, hint_for=None):
+def loss_value(value, target):
+    """The loss in a value of the student's `target`: the first item of a tuple or list, or the value."""
+    return expect_number(value[0] if isinstance(value, (tuple, list)) and value else value, target)
+
+
+def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=20, tol=1e-6, hint_for=None, *,
+                   guard):
     """Compare the student's analytic gradient with the numerical gradient of their own loss.
 
     CS231n's measure per coordinate: |num - ana| / max(|num| + |ana|, 1e-8), maximum over the
@@ -134,6 +139,9 @@ def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=2
     analytic_values, numerical)` returns the hint of a known mistake that explains the sampled
     entries (the student's analytic values, the numerical gradient), or ""; it runs only when the
     check fails, before the regularization diagnosis every loss gets.
+    The coordinate perturbations W ± h e_i tell the worker W, so a loss that remembers what it was
+    asked could answer them with its own dW: once they agree, `guard` (a GradientGuard) makes sure
+    the loss is one function of W and its dW the gradient of that function.
     """
     flat = rng.choice(W.size, size=min(num_coords, W.size), replace=False)
     coords = [np.unravel_index(i, W.shape) for i in flat]
@@ -151,7 +159,113 @@ def check_gradient(student, target, W, args, analytic, fn, on, rng, num_coords=2
             f"{numerical[worst]:.6g} (relative error {errors[worst]:.2e}, tolerance {tol:.0e}). "
             "Your loss and your gradient disagree: derive dW from the loss you compute."
             + (f"\nHint: {hint}" if hint else ""))
+    guard.check(student, target, W, args, loss_gradient_at(student, target, args, fn), fn, on, tol)
     return float(errors.max())
+
+
+def loss_gradient_at(student, target, args, fn):
+    """W -> the student's dW of loss `target(W, *args)`, validated, for GradientGuard.check."""
+    return lambda W: expect_loss_and_grad(student.call(target, W, *args), W, fn)[1]
+
+
+class GradientGuard:
+    """The part of a gradient check that a loss which remembers what it was asked cannot pass.
+
+    Any point the worker can relate to a base point it knows, it can answer linearly with the dW
+    it claimed there, and then every finite difference agrees with that dW. So the guard takes a
+    base point nobody can predict (the check's W jittered from `rng`), `directions` random dense
+    directions v and signs s, and asks for the loss at base + s h v twice: in the student's worker,
+    which also gets base - s h v and the student's dW at base, and in `blind`, a second worker on
+    the same submission that only ever gets such one-sided points (one request each, in shuffled
+    order), never a base point or another call. An honest loss is a function: both workers give
+    the same value, and the centered differences along each v agree with dW · v. A forger in the
+    blind worker must guess the base from points one-sided around it, and its error leaks into
+    every value. Unnormalized Gaussian directions keep the points off a sphere whose center would
+    be the base.
+
+    `blind` is shared by every gradient check of a grading session; `rng` is the check's own
+    generator, which the student cannot predict: derived from the grading seed (reproducible for a
+    regrade) or from fresh entropy in `autograder check`.
+    """
+
+    # A dense direction may cross a kink of a piecewise-linear loss (the SVM's hinges) within h,
+    # which spoils the centered difference along it: that many of the directions may disagree.
+    ALLOWED_KINKS = 1
+    # The same code on the same float64 input gives the same value in any process; this only
+    # absorbs round-off of a different summation order, far below what a guessed base leaves.
+    SAME_VALUE_TOL = 1e-12
+    # Base points tried before a directional disagreement fails the check.
+    ATTEMPTS = 2
+
+    def __init__(self, blind, rng, directions=6, h=1e-5, jitter=1e-2):
+        self.blind = blind
+        self.rng = rng
+        self.directions = directions
+        self.h = h
+        self.jitter = jitter
+
+    def check(self, student, target, W, args, gradient_at, fn, on, tol=1e-6):
+        """Raise CheckFailed unless the student's loss `target(point, *args)` is one function of the
+        point near W (values from the two workers agree) whose gradient is `gradient_at(base)` (the
+        student's analytic gradient, shaped like W) along every random direction but ALLOWED_KINKS.
+
+        A base point so close to a hinge that two directions cross it within h is rare (measured on
+        the reference SVM: none of 2,000 random bases at the gradient checks' sizes, 1 of 2,000 at
+        N=40, D=20, C=10), so a directional disagreement is looked at again at a second base point
+        before it fails; values of two workers that differ fail at once. `on` describes the input
+        for the message. Returns the largest directional error of the base that passed.
+        """
+        W = np.asarray(W, dtype=np.float64)
+        for _attempt in range(self.ATTEMPTS):
+            errors, numerical, along = self._directional_errors(student, target, W, args, gradient_at, fn, on)
+            failed = np.flatnonzero(errors > tol)
+            if failed.size <= self.ALLOWED_KINKS:
+                return float(errors.max())
+        worst = int(np.argmax(errors))
+        raise CheckFailed(
+            f"{fn}: gradient check failed on {on} along random directions: for {failed.size} of {errors.size} random "
+            "directions v (dense, every entry of W moved at once), the numerical derivative of your own loss "
+            f"along v, (L(W + h v) - L(W - h v)) / (2 h), differs from your analytic dW · v (worst "
+            f"{numerical[worst]:.6g} against {along[worst]:.6g}, relative error {errors[worst]:.2e}, tolerance "
+            f"{tol:.0e}). The sampled single entries agreed, so some entries of dW that were not sampled are "
+            "off: derive every entry of dW from the loss you compute.")
+
+    def _directional_errors(self, student, target, W, args, gradient_at, fn, on):
+        """(CS231n relative errors, numerical derivatives, dW · v) along the directions, at a new base."""
+        rng, h, K = self.rng, self.h, self.directions
+        spread = max(float(np.sqrt(np.mean(W * W))), 1e-3)
+        base = W + self.jitter * spread * rng.standard_normal(W.shape)
+        analytic = np.asarray(gradient_at(base), dtype=np.float64)
+        # Entries of variance 1 / W.size: a step h v as long as a coordinate step, on average.
+        directions = rng.standard_normal((K,) + W.shape) / np.sqrt(W.size)
+        signs = rng.choice((-1.0, 1.0), size=K)
+        ahead = [base + s * h * v for s, v in zip(signs, directions)]
+        behind = [base - s * h * v for s, v in zip(signs, directions)]
+        points = ahead + behind
+        order = rng.permutation(2 * K)
+        mine = np.empty(2 * K)
+        mine[order] = [loss_value(v, target) for v in student.map(target, [(points[i],) + tuple(args) for i in order])]
+        blind = np.empty(K)
+        for k in rng.permutation(K):
+            blind[k] = loss_value(self.blind.call(target, ahead[k], *args), target)
+        self._require_one_function(mine[:K], blind, fn, on)
+        numerical = (mine[:K] - mine[K:]) / (2 * h * signs)
+        along = np.tensordot(directions, analytic, axes=W.ndim)
+        errors = np.abs(numerical - along) / np.maximum(1e-8, np.abs(numerical) + np.abs(along))
+        return errors, numerical, along
+
+    def _require_one_function(self, mine, blind, fn, on):
+        gaps = np.abs(mine - blind)
+        differ = np.flatnonzero(gaps > self.SAME_VALUE_TOL * np.maximum(np.abs(mine), np.abs(blind)))
+        if differ.size:
+            k = int(differ[np.argmax(gaps[differ])])
+            raise CheckFailed(
+                f"{fn}: the gradient check on {on} cannot trust your loss: its values are not those of one "
+                f"function of W. At {differ.size} of {len(mine)} points near W it returned one value in the "
+                "worker that had just computed your loss and dW, and another in a fresh worker that had seen no "
+                f"other call (for example {mine[k]:.17g} against {blind[k]:.17g}). A loss must depend on W, X, y "
+                "and reg alone, not on what it was asked before or on the process (no values remembered between "
+                "calls, no global state), so the gradient check gives no points.")
 
 
 def regularization_gradient_hint(W, reg, coords, analytic, numerical):
@@ -181,7 +295,9 @@ WHOLE_ARRAYS = ("work on whole arrays: one matrix product or elementwise operati
 
 
 def check_loop_free(lib_dir, module, function, how=WHOLE_ARRAYS):
-    """Raise CheckFailed listing every loop found in lib/<module>.py's `function` or its helpers.
+    """Raise CheckFailed listing every loop found in lib/<module>.py's `function` or its helpers,
+    and every place where the grader cannot see what runs (static_loops: dynamic look-ups,
+    tracer access, a module that is not plain source).
 
     The hint names the helper when the loops are all in functions that `function` calls (a
     "vectorized" version that calls the naive one), and then says `how` to do without them.
@@ -190,8 +306,14 @@ def check_loop_free(lib_dir, module, function, how=WHOLE_ARRAYS):
         findings = LoopFinder(lib_dir).find(module, function)
     except LookupError as exc:
         raise CheckFailed(f"{exc}; keep the function's name and signature from the stub.") from None
-    except SyntaxError as exc:
-        raise CheckFailed(f"lib/{module}.py does not parse: {exc}.") from None
+    except (SyntaxError, ValueError) as exc:
+        raise CheckFailed(f"lib/{module}.py could not be read as Python source: {exc}.") from None
+    hidden = [f for f in findings if f.kind != "loop"]
+    if hidden:
+        listed = "; ".join(f"{f}: {f.why}" for f in hidden)
+        raise CheckFailed(f"{function} cannot be judged loop-free, because the grader cannot see what it runs: "
+                          f"{listed}.\nHint: call your helpers by name (`helper(x)`, imported with "
+                          f"`from .module import helper`) and leave tracing and the interpreter alone; then {how}")
     if findings:
         listed = "; ".join(str(f) for f in findings)
         helpers = sorted({f.function for f in findings} - {function})
@@ -203,6 +325,47 @@ def check_loop_free(lib_dir, module, function, how=WHOLE_ARRAYS):
         raise CheckFailed(f"{function} must be vectorized (no Python loops, comprehensions or recursion, "
                           f"also in the lib helpers it calls), but it has {listed}. Rewrite it with "
                           f"whole-array numpy operations.\nHint: {hint}")
+
+
+def traced_problems(rng, reg):
+    """The inputs of the dynamic loop-free check of a loss: N0, 2 N0 and 4 N0 examples (small, so
+    that tracing costs little; doubling, so that a loop over the examples shows in the count of
+    lines that ran), with N0, D and C drawn from `rng`. Given the gradient guard's generator, which
+    the student cannot predict, no submission can tell the traced calls by their shapes.
+    → (list of (W, X, y, reg), the sizes)"""
+    n0, D, C = int(rng.integers(8, 16)), int(rng.integers(4, 10)), int(rng.integers(3, 7))
+    sizes = (n0, 2 * n0, 4 * n0)
+    return [(*random_problem(rng, n, D, C), reg) for n in sizes], sizes
+
+
+def check_lines_constant(student, target, args_by_size, sizes, how=WHOLE_ARRAYS):
+    """Raise CheckFailed unless the same number of lines of the student's code runs in one call of
+    `target` for each args tuple of `args_by_size`, the inputs with N = `sizes` examples.
+
+    The count (Sandbox.line_events) is taken in the worker by a tracer in that process, so it
+    is only as strong as the static rules that keep lib code away from tracing and frames
+    (check_loop_free, run first): a submission that reached the tracer could hide its lines.
+    What it adds is independent of reading the source: a loop that runs, however it is reached
+    (an alias, a look-up by name, code compiled from a string), makes the count grow with N.
+    """
+    fn = target.split(".")[-1]
+    rows = student.line_events(target, args_by_size)
+    counts = "; ".join(f"N = {n}: {lines} lines ran" for n, (lines, _, _) in zip(sizes, rows))
+    if not all(seen for _, seen, _ in rows):
+        raise CheckFailed(f"{fn} could not be traced: when the grader called it, none of its own lines ran "
+                          f"({counts}). Define {fn} with `def` in lib/{target.split('.')[0]}.py, so that "
+                          "calling it runs its own code (not a functools.partial, a class instance or a builtin).")
+    if not all(intact for _, _, intact in rows):
+        raise CheckFailed(f"{fn}: tracing was switched off during the call ({counts}). The grader counts the "
+                          "lines your code runs; code in lib/ must not call sys.settrace or change tracing.")
+    lines = [row[0] for row in rows]
+    if len(set(lines)) > 1:
+        grows = all(a < b for a, b in zip(lines, lines[1:]))
+        cause = ("a loop over the examples runs" if grows else
+                 "how much of your code runs depends on the number of examples (a loop or a branch on N)")
+        raise CheckFailed(f"{fn} must run the same Python lines whatever the number of examples N, but it ran "
+                          f"{counts}: {cause}, even where the source shows none (an alias of a looping function, "
+                          f"a look-up by name, or code run from a string).\nHint: {how}")
 
 
 def check_unchanged(student, target, args, names, fn):
@@ -252,7 +415,8 @@ def mutation_hint(name, before, after, returned=()):
         factor = float(np.dot(old, new) / np.dot(old, old))
         if np.allclose(new, factor * old, rtol=1e-9, atol=1e-12):
             return (f"{name} now holds a multiple of its old values (each multiplied by {factor:g}): `*=` or `/=` "
-                    f"on {name}, or on another name for it (`dW = {name}` does not copy), wrote into the caller's array. "
+                    f"on {name}, or on another name for it (`dW = {name}` does not copy), "
+                    "wrote into the caller's array. "
                     f"Build a new array instead (e.g. `2 * reg * {name}`).")
     return ""
 
@@ -316,27 +480,28 @@ def n_times_hint(mine, theirs, N, fn, other_fn, part, advice):
     return ""
 
 
-def gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name):
+def gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name, *, guard):
     """A sentence telling a consistent-but-wrong loss (`loss_name` is what it should be) apart from
     a gradient that disagrees with its own loss: the student's own loss, gradient-checked at the
-    same input in float64."""
+    same input in float64 (`guard` as in `check_gradient`)."""
     fn = target.split(".")[-1]
     try:
         check_gradient(student, target, W.astype(np.float64), (X.astype(np.float64), y, reg),
-                       dW.astype(np.float64), fn, "the same input", rng)
+                       dW.astype(np.float64), fn, "the same input", rng, guard=guard)
     except CheckFailed:
         return "Your dW also disagrees with the numerical gradient of your own loss."
     return ("Your dW does match the numerical gradient of your own loss: loss and gradient are consistent, "
             f"but the loss itself is not {loss_name}.")
 
 
-def check_loss_against_reference(student, target, reference_fn, problems, rng, loss_name, hint_for=None):
+def check_loss_against_reference(student, target, reference_fn, problems, rng, loss_name, hint_for=None, *, guard):
     """The student's `target` returns the reference's loss and dW on each (W, X, y, reg).
 
     `problems` may be a generator that draws each problem from `rng` when it is needed.
     `hint_for(loss, dW, W, X, y, reg, part)` returns the hint of a known mistake that reproduces
     the student's `part` ("loss" or "dW"), or ""; it runs only when a comparison fails. A wrong
-    dW is also gradient-checked against the student's own loss (see `gradient_consistency`).
+    dW is also gradient-checked against the student's own loss (see `gradient_consistency`, with
+    `guard`).
     """
     fn = target.split(".")[-1]
     for W, X, y, reg in problems:
@@ -351,7 +516,7 @@ def check_loss_against_reference(student, target, reference_fn, problems, rng, l
         try:
             check_close(dW, expected_dW, fn, "dW", on, tol, lambda: hint("dW"))
         except CheckFailed as failure:
-            consistency = gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name)
+            consistency = gradient_consistency(student, target, W, X, y, reg, dW, rng, loss_name, guard=guard)
             raise CheckFailed(f"{failure}\n{consistency}") from None
 
 
@@ -367,13 +532,14 @@ def needed_for_training(class_name, target):
                           f"first: {failure}") from None
 
 
-def require_gradient_for_training(student, target, class_name, rng, reg=0.1):
-    """The classifier's loss `target` passes the student's own gradient check (8 x 6, 4 classes)."""
+def require_gradient_for_training(student, target, class_name, rng, reg=0.1, *, guard):
+    """The classifier's loss `target` passes the student's own gradient check (8 x 6, 4 classes;
+    `guard` as in `check_gradient`)."""
     fn = target.split(".")[-1]
     W, X, y = random_problem(rng, 8, 6, 4)
     _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
     with needed_for_training(class_name, target):
-        check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng)
+        check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng, guard=guard)
 
 
 def require_reference_loss_for_training(student, target, reference_fn, class_name, rng, reg=0.1):
@@ -525,18 +691,23 @@ def speed_note(student, reference_sandbox, target, reg=2.5e4):
             f"the reference {theirs * 1e3:.1f} ms ({mine / theirs:.1f}x).")
 
 
-def check_vectorized_form(student, student_lib, target, module, rng, reg=0.2):
+def check_vectorized_form(student, student_lib, target, module, rng, reg=0.2, *, guard):
     """The form check of a vectorized loss `target` (e.g. 'softmax.softmax_loss_vectorized'): it scores
-    only with right values, so its gradient must check out on a small problem, then no loops."""
-    check_own_gradient(student, target, rng, reg)
+    only with right values, so its gradient must check out on a small problem (`guard` as in
+    `check_gradient`), then no loops: none in the source it reaches (check_loop_free), and the same
+    lines run for N0, 2 N0 and 4 N0 examples of unpredictable shapes (check_lines_constant)."""
+    check_own_gradient(student, target, rng, reg, guard=guard)
     check_loop_free(student_lib, module, target.split(".")[-1], VECTORIZED_LOSS)
+    problems, sizes = traced_problems(guard.rng, reg)
+    check_lines_constant(student, target, problems, sizes, VECTORIZED_LOSS)
 
 
-def check_own_gradient(student, target, rng, reg, hint_for=None):
+def check_own_gradient(student, target, rng, reg, hint_for=None, *, guard):
     """The student's dW of loss `target` against the numerical gradient of their own loss, on a
-    small random problem (W (6, 4), X (8, 6)) drawn from `rng`; `hint_for` as in `check_gradient`."""
+    small random problem (W (6, 4), X (8, 6)) drawn from `rng`; `hint_for` and `guard` as in
+    `check_gradient`."""
     fn = target.split(".")[-1]
     W, X, y = random_problem(rng, 8, 6, 4)
     _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
     check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg), rng,
-                   hint_for=hint_for)
+                   hint_for=hint_for, guard=guard)

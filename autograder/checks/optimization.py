@@ -6,17 +6,19 @@ and descent loops against their seeded draws reproduced here, and properties of 
 that do not spell out their formulas. Hidden checks add hidden functions, seeds, shapes and
 configurations, compared with the reference.
 
-The student's kernels get the functions they optimize by name (`FunctionRef`) from
-`worker_side/optimization.py`; this module imports the same file to compute, on the trusted
-side, what those functions give. Form checks (inputs unchanged) score only when the values are
-right, so returning zeros earns nothing.
+The student's kernels get the functions they optimize as `TrustedFunction`s: callables that
+send their argument to the grader, which checks it and computes the value with the functions
+of `checks/objectives.py`. Nothing of a function's parameters (a quadratic's A and b, a
+loss's data) exists in the worker, so the student's code cannot read them by introspection, and
+every verdict is computed here from values the worker returned. Form checks (inputs unchanged)
+score only when the values are right, so returning zeros earns nothing.
 """
 import numpy as np
 import pytest
 
-from ..sandbox.wire import FunctionRef
+from ..sandbox.wire import TrustedFunction
+from . import objectives as functions
 from .common import CheckFailed, array_error, check_close, check_unchanged, describe_shapes, expect_array, expect_number
-from .worker_side import optimization as functions
 
 RANDOM_SEARCH = "optimization.random_search"
 LOCAL_SEARCH = "optimization.random_local_search"
@@ -61,6 +63,55 @@ def first_hint(actual, candidates, tol=1e-6):
     return next((hint for value, hint in candidates if matches(actual, value, tol)), "")
 
 
+# --- the functions handed to the student's kernels ---------------------------------------------
+
+def point_argument(value, shape, what):
+    """`value`, a point the student's code passed to a function of the grader, as a float64 array of
+    `shape` (a plain number is accepted for shape ()); ValueError saying what was expected otherwise."""
+    shape = tuple(shape)
+    if shape == () and isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+        value = np.asarray(value, dtype=np.float64)
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
+        raise ValueError(f"expected {what} as a numpy array of numbers of shape {shape}; got {kind_of(value)}.")
+    if value.shape != shape:
+        raise ValueError(f"expected {what} of shape {shape}; got an array of shape {value.shape}.")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"expected finite values in {what}; got {int(np.sum(~np.isfinite(value)))} nan/inf entries.")
+    return value.astype(np.float64)
+
+
+def trusted(function, shape, name, what="W", counter=None):
+    """`function` of one point of `shape` as a TrustedFunction named `name` (the contract's parameter
+    name, which the student reads in an error), checking each point first; `counter`, a list of one
+    int, counts the evaluations."""
+    def checked(point):
+        point = point_argument(point, shape, what)
+        if counter is not None:
+            counter[0] += 1
+        return function(point)
+    return TrustedFunction(checked, name)
+
+
+def trusted_batch_loss_grad(num_classes, reg, D):
+    """`functions.least_squares_batch_loss_grad(num_classes, reg)` as a TrustedFunction: (W, X_batch,
+    y_batch) with W (D, num_classes), X_batch (B, D) and y_batch (B,) labels in [0, num_classes)."""
+    loss_grad = functions.least_squares_batch_loss_grad(num_classes, reg)
+
+    def checked(W, X_batch, y_batch):
+        W = point_argument(W, (D, num_classes), "W")
+        rows = X_batch.shape[0] if isinstance(X_batch, np.ndarray) and X_batch.ndim == 2 else 0
+        X_batch = point_argument(X_batch, (rows, D), "X_batch (a 2-d array with one row per example)")
+        if not (isinstance(y_batch, np.ndarray) and y_batch.shape == (rows,) and y_batch.dtype.kind in "iu"):
+            raise ValueError(f"expected y_batch as an integer array of shape ({rows},), one label per row of "
+                             f"X_batch; got {kind_of(y_batch)}.")
+        if rows == 0 or y_batch.min() < 0 or y_batch.max() >= num_classes:
+            raise ValueError(f"expected a batch of at least one example with labels in [0, {num_classes}); got "
+                             f"{rows} examples" + (f" with labels from {y_batch.min()} to {y_batch.max()}." if rows
+                                                   else "."))
+        return loss_grad(W, X_batch, y_batch)
+    return TrustedFunction(checked, "loss_grad_fn")
+
+
 # --- numerical gradients ---------------------------------------------------------------------
 
 def wavy_problem(rng, shape):
@@ -85,14 +136,16 @@ def describe_step(x, h):
 
 
 def run_numerical_gradient(student, kind, params, x, h=None):
-    """(grad, x after the call, number of evaluations of f) of the student's numerical_gradient_<kind>."""
+    """(grad, x after the call, number of evaluations of f) of the student's numerical_gradient_<kind>
+    on `functions.wavy(*params)` at x, with step h (None: the function's default step); f is
+    evaluated, and its evaluations counted, in the grader."""
     fn = f"numerical_gradient_{kind}"
-    value = student.run("optimization.probe_numerical_gradient", kind, *params, x, h)
-    if not (isinstance(value, tuple) and len(value) == 3 and type(value[2]) is int):
-        raise CheckFailed(f"{fn}: the grader could not read the answer of the worker ({kind_of(value)}).")
-    grad = expect_array(value[0], x.shape, fn, "the gradient")
-    x_after = expect_array(value[1], x.shape, fn, "x after the call")
-    return grad, x_after, value[2]
+    calls = [0]
+    f = trusted(functions.wavy(*params), x.shape, "f", "x", calls)
+    value, changes = student.call_reporting_changes(f"optimization.{fn}", f, x, *(() if h is None else (h,)))
+    grad = expect_array(value, x.shape, fn, "the gradient")
+    x_after = expect_array(changes.get(1, x), x.shape, fn, "x after the call")
+    return grad, x_after, calls[0]
 
 
 def restored(x, x_after):
@@ -300,8 +353,8 @@ def require_random_search(student, A, b, shape, num_tries, scale, seed):
     f = functions.quadratic(A, b)
     settings = dict(num_tries=num_tries, scale=scale, seed=seed)
     on = f"shape={shape}, num_tries={num_tries}, scale={scale:g}, seed={seed}"
-    best_W, best_loss = student_search(student, RANDOM_SEARCH, fn, (FunctionRef("optimization.quadratic", A, b), shape),
-                                       settings, shape)
+    best_W, best_loss = student_search(student, RANDOM_SEARCH, fn, (trusted(f, shape, "loss_fn"), shape), settings,
+                                       shape)
     check_close(best_loss, f(best_W), fn, "best_loss (against loss_fn(best_W) of the best_W returned)", on, PATH_TOL,
                 "return the loss of the weights you return: keep the best W and its loss together.")
     tries, losses = random_search_draws(f, shape, num_tries, scale, seed)
@@ -323,7 +376,7 @@ def require_local_search(student, A, b, W0, num_tries, step_size, seed):
     fn = "random_local_search"
     f = functions.quadratic(A, b)
     on = f"{describe_shapes(W0=W0)}, num_tries={num_tries}, step_size={step_size:g}, seed={seed}"
-    W, loss = student_search(student, LOCAL_SEARCH, fn, (FunctionRef("optimization.quadratic", A, b), W0),
+    W, loss = student_search(student, LOCAL_SEARCH, fn, (trusted(f, W0.shape, "loss_fn"), W0),
                              dict(num_tries=num_tries, step_size=step_size, seed=seed), W0.shape)
     check_close(loss, f(W), fn, "the loss returned (against loss_fn(W) of the W returned)", on, PATH_TOL,
                 "return the loss of the weights you return: update W and its loss together.")
@@ -425,7 +478,8 @@ def require_gradient_descent(student, name, args, W0, learning_rate, num_iters, 
     """The student's gradient_descent on `functions.<name>(*args)` against the contract (or `expected`,
     the reference's run)."""
     fn = "gradient_descent"
-    loss_grad_ref, loss_grad = FunctionRef(f"optimization.{name}", *args), getattr(functions, name)(*args)
+    loss_grad = getattr(functions, name)(*args)
+    loss_grad_ref = trusted(loss_grad, W0.shape, "loss_grad_fn")
     on = f"{describe_shapes(W0=W0)}, learning_rate={learning_rate:g}, num_iters={num_iters}"
     W, history = expect_descent(student.call(GRADIENT_DESCENT, loss_grad_ref, W0, learning_rate, num_iters),
                                 W0.shape, num_iters, fn)
@@ -441,7 +495,7 @@ def require_minibatch_sgd(student, num_classes, reg, W0, X, y, learning_rate, nu
                           expected=None):
     """The student's minibatch_sgd against the contract (or `expected`, the reference's run)."""
     fn = "minibatch_sgd"
-    loss_grad_ref = FunctionRef("optimization.least_squares_batch_loss_grad", num_classes, reg)
+    loss_grad_ref = trusted_batch_loss_grad(num_classes, reg, X.shape[1])
     loss_grad = functions.least_squares_batch_loss_grad(num_classes, reg)
     on = (f"{describe_shapes(W0=W0, X=X)}, learning_rate={learning_rate:g}, num_iters={num_iters}, "
           f"batch_size={batch_size}, seed={seed}")
@@ -495,16 +549,16 @@ def test_optimizers_leave_their_inputs_unchanged(student, public_rng):
     values are right."""
     A, b = quadratic_problem(public_rng, 6)
     W0 = public_rng.standard_normal((3, 2))
-    loss_ref = FunctionRef("optimization.quadratic", A, b)
+    loss_ref = trusted(functions.quadratic(A, b), W0.shape, "loss_fn")
     check_unchanged(student, LOCAL_SEARCH, (loss_ref, W0, 20, 0.2, 7),
                     ("loss_fn", "W0", "num_tries", "step_size", "seed"), "random_local_search")
     require_local_search(student, A, b, W0, 20, 0.2, 7)
-    descent_ref = FunctionRef("optimization.quadratic_loss_grad", A, b)
+    descent_ref = trusted(functions.quadratic_loss_grad(A, b), W0.shape, "loss_grad_fn")
     check_unchanged(student, GRADIENT_DESCENT, (descent_ref, W0, 0.3, 5),
                     ("loss_grad_fn", "W0", "learning_rate", "num_iters"), "gradient_descent")
     require_gradient_descent(student, "quadratic_loss_grad", (A, b), W0, 0.3, 5)
     X, y, W0 = classification_data(public_rng, 30, 4, 3)
-    batch_ref = FunctionRef("optimization.least_squares_batch_loss_grad", 3, 0.01)
+    batch_ref = trusted_batch_loss_grad(3, 0.01, X.shape[1])
     check_unchanged(student, MINIBATCH_SGD, (batch_ref, W0, X, y, 0.2, 5, 10, 3),
                     ("loss_grad_fn", "W0", "X", "y", "learning_rate", "num_iters", "batch_size", "seed"),
                     "minibatch_sgd")
@@ -900,7 +954,8 @@ def test_sgd_momentum_matches_reference(student, reference, hidden_rng):
                         mistakes, w, hidden_steps(hidden_rng, w, 5), None, f"{describe_shapes(w=w)}, config=None")
     for dtype in (np.float64, np.float32):
         w = hidden_rng.standard_normal((3, 4)).astype(dtype)
-        config = {"learning_rate": float(hidden_rng.uniform(0.01, 0.2)), "momentum": float(hidden_rng.uniform(0.5, 0.95)),
+        config = {"learning_rate": float(hidden_rng.uniform(0.01, 0.2)),
+                  "momentum": float(hidden_rng.uniform(0.5, 0.95)),
                   "velocity": (0.1 * hidden_rng.standard_normal(w.shape)).astype(dtype)}
         on = f"{describe_shapes(w=w)}, learning_rate={config['learning_rate']:.3g}, momentum={config['momentum']:.3g}"
         compare_update_rule(student, MOMENTUM, MOMENTUM_KEYS, ("velocity",), reference.optimization.sgd_momentum,
@@ -923,7 +978,8 @@ def test_adam_matches_reference(student, reference, hidden_rng):
                         hidden_steps(hidden_rng, w, 5), None, f"{describe_shapes(w=w)}, config=None")
     for dtype in (np.float64, np.float32):
         w = hidden_rng.standard_normal((3, 4)).astype(dtype)
-        config = {"learning_rate": float(10 ** hidden_rng.uniform(-3, -1)), "beta1": float(hidden_rng.uniform(0.5, 0.95)),
+        config = {"learning_rate": float(10 ** hidden_rng.uniform(-3, -1)),
+                  "beta1": float(hidden_rng.uniform(0.5, 0.95)),
                   "beta2": float(hidden_rng.uniform(0.9, 0.9999)), "epsilon": float(10 ** hidden_rng.uniform(-3, -1)),
                   "m": (0.1 * hidden_rng.standard_normal(w.shape)).astype(dtype),
                   "v": (0.1 * hidden_rng.random(w.shape)).astype(dtype), "t": int(hidden_rng.integers(1, 50))}

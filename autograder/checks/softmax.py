@@ -12,13 +12,28 @@ import math
 import numpy as np
 import pytest
 
-from .common import (CheckFailed, array_error, check_accuracy_matches_reference, check_close, check_gradient,
-                     check_loss_against_reference, check_own_gradient, check_regularization,
-                     check_train_predict, check_training_matches_reference, check_unchanged,
-                     check_vectorized_form, check_versions_agree, describe_shapes, expect_loss_and_grad,
-                     random_problem, require_gradient_for_training, require_reference_loss_for_training,
-                     speed_note)
 from ..sandbox.proxy import StudentError
+from .common import (
+    CheckFailed,
+    array_error,
+    check_accuracy_matches_reference,
+    check_close,
+    check_gradient,
+    check_loss_against_reference,
+    check_own_gradient,
+    check_regularization,
+    check_train_predict,
+    check_training_matches_reference,
+    check_unchanged,
+    check_vectorized_form,
+    check_versions_agree,
+    describe_shapes,
+    expect_loss_and_grad,
+    random_problem,
+    require_gradient_for_training,
+    require_reference_loss_for_training,
+    speed_note,
+)
 
 NAIVE = "softmax.softmax_loss_naive"
 VECTORIZED = "softmax.softmax_loss_vectorized"
@@ -141,11 +156,11 @@ def test_softmax_loss_naive_log_num_classes(student, public_rng):
 
 
 @pytest.mark.points(3)
-def test_softmax_loss_naive_gradient(student, public_rng):
+def test_softmax_loss_naive_gradient(student, public_rng, gradient_guard):
     """softmax_loss_naive's dW agrees with the numerical gradient of its own loss, with reg = 0 and 50."""
     require_lecture_loss(student, NAIVE)
     for reg in (0.0, 50.0):
-        check_own_gradient(student, NAIVE, public_rng, reg, hint_for=gradient_hint)
+        check_own_gradient(student, NAIVE, public_rng, reg, hint_for=gradient_hint, guard=gradient_guard)
 
 
 @pytest.mark.points(1)
@@ -172,10 +187,10 @@ def test_softmax_loss_vectorized_matches_naive(student, public_rng):
 
 
 @pytest.mark.points(1)
-def test_softmax_loss_vectorized_loop_free(student, student_lib, public_rng):
+def test_softmax_loss_vectorized_loop_free(student, student_lib, public_rng, gradient_guard):
     """softmax_loss_vectorized uses no Python loops, comprehensions or recursion, and its values are right."""
     require_lecture_loss(student, VECTORIZED)
-    check_vectorized_form(student, student_lib, VECTORIZED, "softmax", public_rng)
+    check_vectorized_form(student, student_lib, VECTORIZED, "softmax", public_rng, guard=gradient_guard)
 
 
 @pytest.mark.points(1)
@@ -234,12 +249,12 @@ def test_softmax_loss_stable_for_large_scores(student, public_rng):
 
 
 @pytest.mark.points(2)
-def test_softmax_train_predict(student, public_rng):
+def test_softmax_train_predict(student, public_rng, gradient_guard):
     """Softmax (a LinearClassifier whose loss is your softmax_loss_vectorized) trains by the contract
     (W drawn from the seed, one loss per iteration, loss falls, reproducible) and predicts integer labels
     that fit separable data."""
     require_lecture_loss(student, VECTORIZED)
-    require_gradient_for_training(student, VECTORIZED, "Softmax", public_rng)
+    require_gradient_for_training(student, VECTORIZED, "Softmax", public_rng, guard=gradient_guard)
     check_train_predict(student, "Softmax", public_rng)
 
 
@@ -304,29 +319,30 @@ def explain_softmax_mistake(loss, dW, W, X, y, reg, part):
     return ""
 
 
-def compare_softmax_with_reference(student, reference, hidden_rng, target):
+def compare_softmax_with_reference(student, reference, hidden_rng, target, guard):
     problems = ((*random_problem(hidden_rng, N, D, C, dtype), reg) for N, D, C, reg, dtype in HIDDEN_CASES)
     check_loss_against_reference(student, target, getattr(reference.softmax, target.split(".")[-1]),
-                                 problems, hidden_rng, "the softmax loss", explain_softmax_mistake)
+                                 problems, hidden_rng, "the softmax loss", explain_softmax_mistake, guard=guard)
 
 
 @pytest.mark.points(3)
-def test_softmax_loss_naive_matches_reference(student, reference, hidden_rng):
+def test_softmax_loss_naive_matches_reference(student, reference, hidden_rng, gradient_guard):
     """softmax_loss_naive matches the reference loss and dW on hidden inputs (several shapes, reg = 0,
     small and large, float64 and float32)."""
-    compare_softmax_with_reference(student, reference, hidden_rng, NAIVE)
+    compare_softmax_with_reference(student, reference, hidden_rng, NAIVE, gradient_guard)
 
 
 @pytest.mark.points(3)
-def test_softmax_loss_vectorized_matches_reference(student, reference, hidden_rng, note, reference_sandbox):
+def test_softmax_loss_vectorized_matches_reference(student, reference, hidden_rng, note, reference_sandbox,
+                                                   gradient_guard):
     """softmax_loss_vectorized matches the reference loss and dW on hidden inputs (several shapes, reg = 0,
     small and large, float64 and float32)."""
-    compare_softmax_with_reference(student, reference, hidden_rng, VECTORIZED)
+    compare_softmax_with_reference(student, reference, hidden_rng, VECTORIZED, gradient_guard)
     note(speed_note(student, reference_sandbox, VECTORIZED))
 
 
 @pytest.mark.points(2)
-def test_softmax_loss_gradient_check_hidden(student, hidden_rng):
+def test_softmax_loss_gradient_check_hidden(student, hidden_rng, gradient_guard):
     """The trusted gradient check: dW of both versions agrees with the numerical gradient of the
     student's own loss on hidden inputs, with reg = 0 and a large reg."""
     require_lecture_loss(student, NAIVE)
@@ -336,7 +352,7 @@ def test_softmax_loss_gradient_check_hidden(student, hidden_rng):
             W, X, y = random_problem(hidden_rng, 20, 15, 5)
             _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, fn)
             check_gradient(student, target, W, (X, y, reg), dW, fn, describe_shapes(W=W, X=X, reg=reg),
-                           hidden_rng, num_coords=25, hint_for=gradient_hint)
+                           hidden_rng, num_coords=25, hint_for=gradient_hint, guard=gradient_guard)
 
 
 def large_logit_problems(rng):

@@ -8,12 +8,25 @@ are right, so returning zeros earns nothing.
 import numpy as np
 import pytest
 
-from .common import (check_accuracy_matches_reference, check_close, check_gradient,
-                     check_loss_against_reference, check_own_gradient, check_regularization,
-                     check_train_predict, check_training_matches_reference, check_unchanged,
-                     check_vectorized_form, check_versions_agree, describe_shapes, expect_loss_and_grad,
-                     random_problem, require_gradient_for_training, require_reference_loss_for_training,
-                     speed_note)
+from .common import (
+    check_accuracy_matches_reference,
+    check_close,
+    check_gradient,
+    check_loss_against_reference,
+    check_own_gradient,
+    check_regularization,
+    check_train_predict,
+    check_training_matches_reference,
+    check_unchanged,
+    check_vectorized_form,
+    check_versions_agree,
+    describe_shapes,
+    expect_loss_and_grad,
+    random_problem,
+    require_gradient_for_training,
+    require_reference_loss_for_training,
+    speed_note,
+)
 
 NAIVE = "linear_svm.svm_loss_naive"
 VECTORIZED = "linear_svm.svm_loss_vectorized"
@@ -68,10 +81,10 @@ def require_lecture_loss(student, target):
     return loss
 
 
-def require_vectorized_gradient(student, rng):
+def require_vectorized_gradient(student, rng, guard):
     """LinearSVM trains with svm_loss_vectorized: its loss and gradient must be right first."""
     require_lecture_loss(student, VECTORIZED)
-    require_gradient_for_training(student, VECTORIZED, "LinearSVM", rng)
+    require_gradient_for_training(student, VECTORIZED, "LinearSVM", rng, guard=guard)
 
 
 @pytest.mark.points(2)
@@ -81,11 +94,11 @@ def test_svm_loss_naive_lecture_example(student):
 
 
 @pytest.mark.points(3)
-def test_svm_loss_naive_gradient(student, public_rng):
+def test_svm_loss_naive_gradient(student, public_rng, gradient_guard):
     """svm_loss_naive's dW agrees with the numerical gradient of its own loss, with reg = 0 and 0.5."""
     require_lecture_loss(student, NAIVE)
     for reg in (0.0, 0.5):
-        check_own_gradient(student, NAIVE, public_rng, reg)
+        check_own_gradient(student, NAIVE, public_rng, reg, guard=gradient_guard)
 
 
 @pytest.mark.points(1)
@@ -111,10 +124,10 @@ def test_svm_loss_vectorized_matches_naive(student, public_rng):
 
 
 @pytest.mark.points(1)
-def test_svm_loss_vectorized_loop_free(student, student_lib, public_rng):
+def test_svm_loss_vectorized_loop_free(student, student_lib, public_rng, gradient_guard):
     """svm_loss_vectorized uses no Python loops, comprehensions or recursion, and its values are right."""
     require_lecture_loss(student, VECTORIZED)
-    check_vectorized_form(student, student_lib, VECTORIZED, "linear_svm", public_rng)
+    check_vectorized_form(student, student_lib, VECTORIZED, "linear_svm", public_rng, guard=gradient_guard)
 
 
 @pytest.mark.points(1)
@@ -130,10 +143,10 @@ def test_svm_loss_inputs_unchanged(student):
 
 
 @pytest.mark.points(2)
-def test_linear_svm_train_predict(student, public_rng):
+def test_linear_svm_train_predict(student, public_rng, gradient_guard):
     """LinearSVM.train follows the contract (W drawn from the seed, one loss per iteration, loss falls,
     reproducible) and predict returns integer labels that fit separable data."""
-    require_vectorized_gradient(student, public_rng)
+    require_vectorized_gradient(student, public_rng, gradient_guard)
     check_train_predict(student, "LinearSVM", public_rng)
 
 
@@ -187,29 +200,29 @@ def diagnose(loss, dW, W, X, y, reg, part):
     return ""
 
 
-def compare_with_reference(student, reference, hidden_rng, target):
+def compare_with_reference(student, reference, hidden_rng, target, guard):
     problems = ((*random_problem(hidden_rng, N, D, C, dtype), reg) for N, D, C, reg, dtype in HIDDEN_CASES)
     check_loss_against_reference(student, target, getattr(reference.linear_svm, target.split(".")[-1]),
-                                 problems, hidden_rng, "the SVM loss", diagnose)
+                                 problems, hidden_rng, "the SVM loss", diagnose, guard=guard)
 
 
 @pytest.mark.points(3)
-def test_svm_loss_naive_matches_reference(student, reference, hidden_rng):
+def test_svm_loss_naive_matches_reference(student, reference, hidden_rng, gradient_guard):
     """svm_loss_naive matches the reference loss and dW on hidden inputs (several shapes, reg = 0, small
     and large, float64 and float32)."""
-    compare_with_reference(student, reference, hidden_rng, NAIVE)
+    compare_with_reference(student, reference, hidden_rng, NAIVE, gradient_guard)
 
 
 @pytest.mark.points(3)
-def test_svm_loss_vectorized_matches_reference(student, reference, hidden_rng, note, reference_sandbox):
+def test_svm_loss_vectorized_matches_reference(student, reference, hidden_rng, note, reference_sandbox, gradient_guard):
     """svm_loss_vectorized matches the reference loss and dW on hidden inputs (several shapes, reg = 0,
     small and large, float64 and float32)."""
-    compare_with_reference(student, reference, hidden_rng, VECTORIZED)
+    compare_with_reference(student, reference, hidden_rng, VECTORIZED, gradient_guard)
     note(speed_note(student, reference_sandbox, VECTORIZED))
 
 
 @pytest.mark.points(2)
-def test_svm_loss_gradient_check_hidden(student, hidden_rng):
+def test_svm_loss_gradient_check_hidden(student, hidden_rng, gradient_guard):
     """The trusted gradient check: dW of both versions agrees with the numerical gradient of the
     student's own loss on hidden inputs with a large reg."""
     require_lecture_loss(student, NAIVE)
@@ -218,7 +231,7 @@ def test_svm_loss_gradient_check_hidden(student, hidden_rng):
         reg = 50.0
         _, dW = expect_loss_and_grad(student.call(target, W, X, y, reg), W, target.split(".")[-1])
         check_gradient(student, target, W, (X, y, reg), dW, target.split(".")[-1],
-                       describe_shapes(W=W, X=X, reg=reg), hidden_rng, num_coords=30)
+                       describe_shapes(W=W, X=X, reg=reg), hidden_rng, num_coords=30, guard=gradient_guard)
 
 
 def require_vectorized_matches_reference(student, reference, rng):

@@ -12,13 +12,13 @@ Failure messages are grouped after normalising them: every number becomes `#` an
 student's own id `<student>`, so that "relative error 3.1e-02 on W (5, 3)" and "relative error
 7.7e-01 on W (40, 10)" count as the same mistake.
 """
-import html
 import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..text_safety import for_html, for_markdown, for_terminal
 from .batch import batch_assignment, read_batch
 
 TOP = 10            # failure messages and hints listed
@@ -185,53 +185,61 @@ def blocks(a, images=None):
 
 
 def terminal_text(a):
+    """The report for a terminal. Student ids and failure messages are a student's text: their
+    control characters are shown escaped, before the columns are measured."""
     lines = []
     for block in blocks(a):
         kind = block[0]
         if kind == "h1":
-            lines += [block[1], "=" * len(block[1])]
+            lines += [for_terminal(block[1]), "=" * len(for_terminal(block[1]))]
         elif kind == "h2":
             lines += ["", block[1], "-" * len(block[1])]
         elif kind == "p":
-            lines.append(block[1])
+            lines.append(for_terminal(block[1]))
         elif kind == "table":
-            lines += _text_table(block[1], block[2])
+            rows = [[for_terminal(cell).replace("\n", " ").replace("\t", " ") for cell in row] for row in block[2]]
+            lines += _text_table(block[1], rows)
     return "\n".join(lines)
 
 
 def _text_table(header, rows, longest=48, last_longest=120):
     """Columns padded to their widest cell; long cells cut (the report files keep them whole)."""
-    cut = lambda cell, n: cell if len(cell) <= n else cell[:n - 3] + "..."
+    def cut(cell, n):
+        return cell if len(cell) <= n else cell[:n - 3] + "..."
+
     rows = [[cut(cell, last_longest if i == len(row) - 1 else longest) for i, cell in enumerate(row)] for row in rows]
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
     right = [i for i, h in enumerate(header) if h in ("points", "passed", "pass rate", "mean points", "students",
                                                         "times", "seconds", "score")]
-    fmt = lambda row: "  ".join(f"{c:>{w}}" if i in right else f"{c:<{w}}"
-                                for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    def fmt(row):
+        return "  ".join(f"{c:>{w}}" if i in right else f"{c:<{w}}"
+                         for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
     return [fmt(header), fmt(["-" * w for w in widths]), *map(fmt, rows)]
 
 
 def markdown(blocks_):
+    """The report as Markdown; every text (student ids and messages among them) as literal text."""
     lines = []
-    cell = lambda text: str(text).replace("|", "\\|")
     for block in blocks_:
         kind = block[0]
         if kind in ("h1", "h2"):
-            lines += [("# " if kind == "h1" else "## ") + block[1], ""]
+            lines += [("# " if kind == "h1" else "## ") + for_markdown(block[1]), ""]
         elif kind == "p":
-            lines += [block[1], ""]
+            lines += [for_markdown(block[1]), ""]
         elif kind == "table":
-            lines.append("| " + " | ".join(map(cell, block[1])) + " |")
+            lines.append("| " + " | ".join(map(for_markdown, block[1])) + " |")
             lines.append("|" + "|".join("---" for _ in block[1]) + "|")
-            lines += ["| " + " | ".join(map(cell, row)) + " |" for row in block[2]]
+            lines += ["| " + " | ".join(map(for_markdown, row)) + " |" for row in block[2]]
             lines.append("")
         elif kind == "img":
-            lines += [f"![{block[1]}]({block[2]})", ""]
+            lines += [f"![{for_markdown(block[1])}]({block[2]})", ""]
     return "\n".join(lines)
 
 
 def html_page(blocks_, title):
-    e = html.escape
+    e = for_html
     body = []
     for block in blocks_:
         kind = block[0]

@@ -1,11 +1,11 @@
 """Grading with hidden checks: one submission, or a whole class folder into a CSV."""
 import csv
 import io
+import multiprocessing
 import os
 import secrets
 import sys
 import tempfile
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -15,7 +15,11 @@ from tqdm import tqdm
 
 from ..course import settings
 from ..results import Results, write_atomic
-from ..runner import run_checks
+from ..runner import interrupted_results, run_checks
+from ..sandbox import isolation
+from ..sandbox.proxy import Limits
+from ..sandbox.scratch import ScratchDir
+from ..text_safety import for_csv, for_terminal
 from .reference import Reference, copy_reference_lib
 
 
@@ -29,32 +33,72 @@ def resolve_seed(seed=None):
     return secrets.randbelow(2**31), "fresh random (no course secret set)"
 
 
+# Folders of a class root that are never a student's: grade-all lists them as skipped.
+NOT_STUDENTS = (".git", ".ipynb_checkpoints")
+
+
 def find_submission(folder, assignment_name):
-    """The folder holding the student's lib/: `folder/<assignment>/` (nbgrader) or `folder`, or None."""
+    """The folder holding the student's lib/: `folder/<assignment>/` (nbgrader) or `folder`, or None.
+
+    Looked up with lstat, never through a link: a candidate that is a link is passed over, and a
+    `lib` that is a link or a file counts as found, so the submission reader refuses it and says why.
+    """
     folder = Path(folder)
     for candidate in (folder / assignment_name, folder):
-        if (candidate / "lib").is_dir():
+        if candidate.is_dir() and not candidate.is_symlink() and os.path.lexists(candidate / "lib"):
             return candidate
     return None
 
 
 def grade_submission(folder, assignment_name, seed):
-    """Results of the public and hidden checks on the submission in `folder`."""
-    submission = find_submission(folder, assignment_name)
+    """Results of the public and hidden checks on the submission in `folder`.
+
+    A `folder` that is a symbolic link is not followed (it could lead to a classmate's work or the
+    course's own files): every check gets zero, saying so.
+    """
+    folder = Path(folder)
+    submission = None if folder.is_symlink() else find_submission(folder, assignment_name)
     if submission is None:
-        message = (f"No lib/ found in {Path(folder).name}/ (looked for {assignment_name}/lib/ and lib/); "
-                   "hand in the assignment folder with its lib/ inside.")
+        if folder.is_symlink():
+            message = (f"{folder.name} is a symbolic link; the grader does not follow links, so nothing was "
+                       "graded. Hand in the submission as a folder of its own.")
+        else:
+            linked = (f" ({assignment_name}/ is a symbolic link, which the grader does not follow)"
+                      if (folder / assignment_name).is_symlink() else "")
+            message = (f"No lib/ found in {folder.name}/ (looked for {assignment_name}/lib/ and lib/){linked}; "
+                       "hand in the assignment folder with its lib/ inside.")
         results = run_checks(assignment_name, folder, include_hidden=True, seed=seed, unavailable=message)
+        results.output = f"Your submission could not be graded: {message}"
     else:
-        with tempfile.TemporaryDirectory(prefix="gradlab-reference-") as reference_dir:
-            copy_reference_lib(reference_dir)
+        # The reference's copy for the timing worker: a scratch folder of the grader's own (mode
+        # 0700, watched: removed under the grader, it makes the result an error, not a score).
+        reference_dir = ScratchDir("reference")
+        try:
+            try:
+                copy_reference_lib(reference_dir.path)
+            except OSError:
+                if reference_dir.intact():
+                    raise
+                return interrupted_results(assignment_name, submission, seed, True, Limits(), [str(reference_dir.path)])
             results = run_checks(assignment_name, submission, include_hidden=True, seed=seed,
-                                 reference=Reference(), reference_dir=reference_dir)
+                                 reference=Reference(), reference_dir=reference_dir.path,
+                                 watched=[reference_dir])
+        finally:
+            reference_dir.remove()
     return results
 
 
 def student_folders(root):
-    return sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Every student's folder in `root`, sorted: its folders, dot-folders included, and its symbolic
+    links (refused when graded, never followed), except NOT_STUDENTS."""
+    return sorted(p for p in Path(root).iterdir()
+                  if (p.is_symlink() or p.is_dir()) and p.name not in NOT_STUDENTS)
+
+
+def skipped_folders(root):
+    """The folders of NOT_STUDENTS present in `root` (not graded, listed in the batch summary)."""
+    return sorted(p.name for p in Path(root).iterdir()
+                  if p.name in NOT_STUDENTS and p.is_dir() and not p.is_symlink())
 
 
 def _grade_task(folder, assignment_name, seed, out):
@@ -67,6 +111,8 @@ def _grade_task(folder, assignment_name, seed, out):
         results = grade_submission(folder, assignment_name, seed)
     except Exception as exc:  # a grader bug must not stop the class; the student is told
         return None, f"the grader failed ({type(exc).__name__}: {exc})"
+    if results.extra_data.get("error"):
+        return None, results.extra_data["error"]
     results.write(out)
     return results.to_dict(), None
 
@@ -127,10 +173,14 @@ def grade_all(root, assignment_name, csv_path, seed, jobs=None, results_dir=None
     """
     folders = student_folders(root)
     jobs = jobs or os.cpu_count() or 1
-    report = BatchReport()
+    report = BatchReport(skipped=skipped_folders(root))
     with tempfile.TemporaryDirectory(prefix="gradlab-results-") as scratch:
         out_dir = Path(results_dir) if results_dir else Path(scratch)
         out_dir.mkdir(parents=True, exist_ok=True)
+        # Classmates' folders and the results stay out of every worker's sight, even when they
+        # sit inside a folder the jail must show (isolation.masked_paths).
+        isolation.hide(root)
+        isolation.hide(out_dir)
         todo = []
         for folder in folders:
             done = None if force else previous_results(out_dir / f"{folder.name}.json", assignment_name, seed)
@@ -158,6 +208,7 @@ class BatchReport:
     results: dict = field(default_factory=dict)     # student id -> Results
     resumed: list = field(default_factory=list)     # ids whose earlier results were kept
     failed: dict = field(default_factory=dict)      # id -> why the grader could not grade it
+    skipped: list = field(default_factory=list)     # folders of the root that are not students'
 
     def summary(self):
         scores = [r.score for r in self.results.values()]
@@ -168,19 +219,28 @@ class BatchReport:
         if slowest:
             lines.append("slowest: " + ", ".join(f"{s} ({r.execution_time:.1f} s)" for s, r in slowest))
         lines += [f"could not grade {s}: {why}" for s, why in sorted(self.failed.items())]
-        return "\n".join(lines)
+        if self.skipped:
+            lines.append("skipped, as no student's: " + ", ".join(f"{name}/" for name in self.skipped))
+        # Student ids are folder names and a failure's why may quote their code: both are a student's text.
+        return for_terminal("\n".join(lines))
 
 
 def write_csv(path, results):
-    """student_id,score,max_score, then one column per check in results order."""
+    """student_id,score,max_score, then one column per check in results order.
+
+    A student id (a folder name, chosen by the student) that a spreadsheet would run as a formula
+    is written as text, its control characters escaped (text_safety.for_csv); the scores are
+    numbers and stay numbers.
+    """
     names = []
     for r in results.values():
         names += [t.name for t in r.tests if t.name not in names]
-    rows = [["student_id", "score", "max_score"] + names]
+    rows = [["student_id", "score", "max_score"] + [for_csv(n) for n in names]]
     for student_id in sorted(results):
         r = results[student_id]
         scores = {t.name: t.score for t in r.tests}
-        rows.append([student_id, f"{r.score:g}", f"{r.max_score:g}"] + [f"{scores.get(n, 0):g}" for n in names])
+        rows.append([for_csv(student_id), f"{r.score:g}", f"{r.max_score:g}"]
+                    + [f"{scores.get(n, 0):g}" for n in names])
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     write_atomic(path, buffer.getvalue())

@@ -12,7 +12,9 @@ and what this changes (DESIGN.md, "nbgrader"):
 3. autograde would run the student's notebook in a kernel next to the gradebook, and any
    stderr output would zero a cell: execution is switched off; `SandboxedScore` grades the
    submitted folder with `autograder grade` (public and hidden checks, student code in the
-   sandbox) and writes the score and the check table as that cell's output. Notebook code cells
+   sandbox) and writes the score and the check table as that cell's output, within an overall
+   timeout (`c.SandboxedScore.timeout`, 300 s by default): a submission that stalls the grader, or
+   one the grader fails on, scores 0 with the reason and autograde goes on. Notebook code cells
    carry no points, so nothing a student does in their kernel changes their grade.
 4. a made-up grade cell makes nbgrader reject the notebook: `ForgetUnknownCells` turns cells
    unknown to the gradebook into plain cells first.
@@ -20,20 +22,34 @@ and what this changes (DESIGN.md, "nbgrader"):
    cell shows each check's score and message, never check code.
 Manually graded answer cells are untouched: formgrader grades them as usual.
 """
+import os
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
-                                    DeduplicateIds, IgnorePattern, LimitOutput, NbGraderPreprocessor,
-                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+from traitlets import Float
 
 from ..course import ASSIGNMENTS, assignment as find_assignment, course_root
 from ..results import Results
 from ..runner import run_checks
+from .gradescope import GRADING_SECONDS
 from .release import build_release, clear_notebook, lib_modules
 
 SCORE_CELL_ID = "gradlab_autograder_score"
@@ -89,7 +105,15 @@ class ReleaseFiles(NbGraderPreprocessor):
 class SandboxedScore(NbGraderPreprocessor):
     """autograde: grade the submitted folder with `autograder grade` and put the score in the
     score cell (its output: the check table on stdout and the score as the cell's result, which
-    nbgrader reads as partial credit)."""
+    nbgrader reads as partial credit).
+
+    The grading has `timeout` seconds in all (`c.SandboxedScore.timeout` in nbgrader_config.py).
+    When it runs out, or the grader fails, the cell gets 0 with the reason as its output, the
+    details go to nbgrader's log, and autograde goes on with the next student.
+    """
+
+    timeout = Float(GRADING_SECONDS, help="Seconds `autograder grade` may take for one submission, in all; "
+                                          "past them the submission scores 0 with the reason.").tag(config=True)
 
     def preprocess(self, nb, resources):
         first, assignment = _is_first_notebook(resources)
@@ -100,18 +124,43 @@ class SandboxedScore(NbGraderPreprocessor):
             cells = [score_cell(assignment.name)]
             nb.cells.append(cells[0])
         folder = Path(resources["metadata"]["path"])
-        out = folder / "gradlab_results.json"
-        completed = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--assignment",
-                                    assignment.name, "--out", str(out), "--quiet"],
-                                   capture_output=True, text=True, cwd=course_root())
-        if completed.returncode != 0 or not out.is_file():
-            raise RuntimeError(f"autograder grade failed on {folder}: {completed.stderr[-1000:]}")
-        results = Results.read(out)
-        cell = cells[0]
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=results.table() + "\n"),
-                        nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(results.score))},
-                                               execution_count=1)]
+        with tempfile.TemporaryDirectory(prefix="gradlab-nbgrader-") as private:
+            out = Path(private) / "results.json"
+            why = self._grade(folder, assignment.name, out)
+            if why is None:
+                results = Results.read(out)
+                text, score = results.table(), float(results.score)
+            else:
+                text, score = f"Score 0: your submission could not be graded: {why}.", 0.0
+        cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
+                            nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                                                   execution_count=1)]
         return nb, resources
+
+    def _grade(self, folder, assignment_name, out):
+        """Run `autograder grade` on `folder` into `out`. → None, or why it gave no results (for the
+        student; the grader's own stderr goes to the log only: it may quote the hidden checks)."""
+        command = [sys.executable, "-m", "autograder", "grade", str(folder), "--assignment", assignment_name,
+                   "--out", str(out), "--quiet"]
+        # A session of its own: at the deadline the grader and everything it started end together.
+        with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, cwd=course_root(), start_new_session=True) as child:
+            try:
+                _, stderr = child.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                if hasattr(os, "killpg"):
+                    os.killpg(child.pid, signal.SIGKILL)
+                else:  # Windows: no sessions, so only the grader itself is ended here
+                    child.kill()
+                child.wait()  # not communicate(): a straggler holding the stderr pipe must not block us
+                self.log.error("autograder grade on %s took longer than %g s; stopped, score 0.", folder, self.timeout)
+                return (f"grading took longer than its limit of {self.timeout:g} s (code that never returns, or "
+                        "far slower than needed); your instructor has been told")
+        if child.returncode != 0 or not out.is_file():
+            self.log.error("autograder grade on %s failed (exit status %s):\n%s", folder, child.returncode,
+                           stderr[-3000:])
+            return f"the grader stopped with an error (exit status {child.returncode}); your instructor has been told"
+        return None
 
 
 class ForgetUnknownCells(NbGraderPreprocessor):

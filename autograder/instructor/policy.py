@@ -104,6 +104,7 @@ def tolerance_rules():
     float64, float32 = common.tolerance(np.zeros(1)), common.tolerance(np.zeros(1, np.float32))
     gradient = inspect.signature(common.check_gradient).parameters
     step = inspect.signature(common.numerical_gradient_at).parameters["h"].default
+    guard = inspect.signature(common.GradientGuard).parameters
     array_measure = inspect.getdoc(common.array_error).split(":")[0]
     return [
         f"Values (losses, gradients, layer outputs) are compared by relative error: for arrays "
@@ -114,7 +115,11 @@ def tolerance_rules():
         f"Gradient checks take the numerical gradient of *your own* loss by centered differences "
         f"(h = {step:g}) at {gradient['num_coords'].default} random coordinates and compare it with your analytic "
         f"gradient by CS231n's relative error `|num - ana| / max(|num| + |ana|, 1e-8)`, at most "
-        f"{gradient['tol'].default:.0e}.",
+        f"{gradient['tol'].default:.0e}. Then the same loss is asked, in a second worker that sees nothing "
+        f"else, for its value at {guard['directions'].default} points one small step along random "
+        "dense directions from a point near W: the two workers must give the same values (a loss is a function of "
+        f"its inputs alone) and the derivatives along those directions must match your gradient (all but "
+        f"{common.GradientGuard.ALLOWED_KINKS}, for a kink of a piecewise-linear loss).",
         "Exact worked examples (the lecture's numbers) and quantities recomputed operation for operation are "
         "held to tighter tolerances; every failure message states the measure, the error and the tolerance used.",
     ]
@@ -144,7 +149,8 @@ def limit_rows():
 
 
 def loop_rule():
-    return inspect.getdoc(static_loops)
+    """static_loops' docstring, each paragraph on one line (its source line breaks mean nothing)."""
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in inspect.getdoc(static_loops).split("\n\n"))
 
 
 FORM_CHECKS = (
@@ -198,6 +204,7 @@ def policy_page(names=None):
             shared = {}  # constants under one comment block are listed together
             for name, value, comment in constants:
                 shared.setdefault(comment, []).append(f"`{name} = {value:g}`")
-            out += [f"- {', '.join(listed)}" + (f": {comment}" if comment else "") for comment, listed in shared.items()]
+            out += [f"- {', '.join(listed)}" + (f": {comment}" if comment else "")
+                    for comment, listed in shared.items()]
         out.append("")
     return "\n".join(out)

@@ -4,7 +4,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..course import course_root
+from ..course import require_course_root
 
 
 class Reference:
@@ -18,10 +18,7 @@ class Reference:
     _computed = {}
 
     def __init__(self, root=None):
-        self.root = Path(root) if root else course_root()
-        if self.root is None:
-            raise FileNotFoundError("No course folder with solutions/ was found: grade from a gradlab "
-                                    "checkout or set GRADLAB_COURSE_ROOT.")
+        self.root = require_course_root(root)
 
     def computed(self, key, compute):
         """compute(), once per grader process for the same hashable `key` (what the result depends
@@ -42,7 +39,7 @@ class Reference:
 
 def copy_reference_lib(dest, root=None):
     """Make `dest` a submission whose lib/ is the reference (solutions/ copied; markers are comments)."""
-    root = Path(root) if root else course_root()
+    root = require_course_root(root)
     lib = Path(dest) / "lib"
     if lib.exists():
         shutil.rmtree(lib)
@@ -52,7 +49,7 @@ def copy_reference_lib(dest, root=None):
 
 def copy_stub_lib(dest, root=None):
     """Make `dest` a submission whose lib/ holds the untouched stubs (the committed lib/)."""
-    root = Path(root) if root else course_root()
+    root = require_course_root(root)
     lib = Path(dest) / "lib"
     if lib.exists():
         shutil.rmtree(lib)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..text_safety import for_terminal
 from .batch import BatchError, read_batch
 from .grade import grade_all, write_csv
 
@@ -80,7 +81,11 @@ class RegradeDiff:
         return [c for c in self.changes if c.before is not None and c.after is not None and c.delta < 0]
 
     def report(self):
-        """The changes as text: the summary line, per student, then per check."""
+        """The changes as text: the summary line, per student, then per check (student ids are folder
+        names a student chose: their control characters are shown escaped)."""
+        return for_terminal(self._report())
+
+    def _report(self):
         both = [c for c in self.changes if c.before is not None and c.after is not None]
         shifted = [c for c in both if c.delta == 0]
         new = [c.student for c in self.changes if c.before is None]

@@ -38,12 +38,16 @@ RELEASE_MARKER = ".gradlab-release"
 # the check-side code that runs in the worker (checks/worker_side/, public by design).
 STUDENT_AUTOGRADER_FILES = (
     "__init__.py", "__main__.py", "cli.py", "course.py", "markers.py", "notebook.py", "package.py", "plugin.py",
-    "results.py", "runner.py", "static_loops.py", "sandbox/__init__.py", "sandbox/proxy.py", "sandbox/wire.py",
-    "sandbox/worker.py", "sandbox/isolation.py", "sandbox/jail.py", "checks/__init__.py", "checks/common.py", "checks/pytest.ini",
+    "results.py", "runner.py", "static_loops.py", "text_safety.py",
+    "sandbox/__init__.py", "sandbox/proxy.py", "sandbox/wire.py", "sandbox/worker.py", "sandbox/isolation.py",
+    "sandbox/jail.py", "sandbox/submission.py", "sandbox/scratch.py",
+    "checks/__init__.py", "checks/common.py", "checks/objectives.py", "checks/pytest.ini",
 )
 DATASET_FILES = ("digits.csv.gz", "README.md")
 # What a student installs (`python -m pip install -r requirements.txt`): the notebooks' imports,
-# JupyterLab with ipywidgets (tqdm's progress bars) and pytest for the public checks.
+# JupyterLab with ipywidgets (tqdm's progress bars), pytest for the public checks and, on Python
+# 3.10, tomli for course.py. tests/test_packaging.py (the shipped autograder) and
+# tests/test_student_seat.py (the whole release, notebooks included) check it covers every import.
 STUDENT_REQUIREMENTS = """\
 numpy>=1.26
 matplotlib>=3.8

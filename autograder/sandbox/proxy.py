@@ -21,19 +21,23 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import isolation, wire
-from .isolation import UidPool, jail_available, kill_uid, readonly_paths
+from .isolation import UidPool, kill_uid
+from .scratch import ScratchDir, sweep_stale
+from .submission import Manifest, SubmissionRefused, copy_manifest, scan_submission
+from .wire import AnswerBudget, TrustedFunction  # noqa: F401 - part of this module's interface
 
 # Copied into the worker's private folder: the worker itself, the wire format, and the
-# check-side package `worker_side` (functions handed to kernels, routines run in the worker).
+# check-side package `worker_side` (routines that drive the student's objects in the worker).
 WORKER_FILES = {"worker.py": "sandbox/worker.py", "wire.py": "sandbox/wire.py"}
 WORKER_PACKAGE = "checks/worker_side"
 
@@ -55,16 +59,35 @@ class SandboxError(Exception):
     """Base class: something about the student's code kept a call from giving a value."""
 
 
+# What of a worker's error report is kept: the worker caps its messages too, but student code can
+# write a forged answer straight to the answer channel.
+MESSAGE_CHARS = 2000
+NAME_CHARS = 200
+TAIL_CHARS = 400
+
+
+def _capped(text, limit):
+    """`text` cut to `limit` characters, saying how many were cut; a lone surrogate (which JSON can
+    carry but no terminal or UTF-8 file can) becomes "?"."""
+    text = str(text).encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else f"{text[:limit]} [... {len(text) - limit} more characters]"
+
+
 class StudentError(SandboxError):
-    """The student's code raised an exception (NotImplementedError, ValueError, SystemExit...)."""
+    """The student's code raised an exception (NotImplementedError, ValueError, SystemExit...), or
+    returned a value that cannot cross (exc_type "UnsupportedValue": the message says which)."""
 
     def __init__(self, exc_type, message, where, during=""):
+        exc_type, where = _capped(exc_type, NAME_CHARS), _capped(where, NAME_CHARS)
+        message = _capped(message, MESSAGE_CHARS)
         self.exc_type, self.message, self.where, self.during = exc_type, message, where, during
         super().__init__((f"While {during}, your code " if during else "") + self.describe())
 
     def describe(self):
         if self.exc_type == "NotImplementedError":
             return f"Not implemented yet: {self.message}" if self.message else "Not implemented yet."
+        if self.exc_type == "UnsupportedValue":
+            return self.message
         if self.exc_type == "SystemExit":
             text = f"called sys.exit({self.message})"
         else:
@@ -90,7 +113,7 @@ class WorkerDied(SandboxError):
                 cause += " (often the memory limit)"
         else:
             cause = f"exited with code {returncode}"
-        tail = f" Its last output: {output_tail.strip()[-400:]}" if output_tail.strip() else ""
+        tail = f" Its last output: {output_tail.strip()[-TAIL_CHARS:]}" if output_tail.strip() else ""
         super().__init__(f"The process running your code {cause} during {what}.{tail}")
 
 
@@ -108,8 +131,9 @@ class Limits:
     output_bytes: int = 64 << 10        # student output kept (head and tail) per worker
     start_seconds: float = 30.0         # to import numpy and answer the first request
     import_seconds: float = 10.0        # to import one lib module
+    answer: AnswerBudget = AnswerBudget()  # what one message from the worker may hold
 
-    def rlimits(self):
+    def rlimits(self) -> dict[str, int]:
         """{resource name: value} for the worker (NPROC only means something under its own uid)."""
         return {"RLIMIT_CPU": self.cpu_seconds, "RLIMIT_AS": self.memory_bytes,
                 "RLIMIT_FSIZE": self.file_bytes, "RLIMIT_CORE": 0}
@@ -141,88 +165,180 @@ class _OutputTail:
             return (self.head.decode(errors="replace") + middle + self.tail.decode(errors="replace"))
 
 
-def _limit_resources(rlimits, new_session=True):
-    """preexec_fn: a new session (so a timeout can kill the group), then the rlimits, as far as
-    the platform has them (isolation.platform_features)."""
+def _limit_resources(rlimits, new_session=True, uid=None):
+    """preexec_fn: a new session (so a timeout can kill the group), the rlimits, as far as the
+    platform has them (isolation.platform_features), the pool `uid` when given (a root grader
+    without namespaces), and death with the grader."""
     resource = isolation.resource
 
     def apply():
         if new_session:
             os.setsid()
-        if resource is None:
-            return
-        for name, value in rlimits.items():
-            if hasattr(resource, name):
-                resource.setrlimit(getattr(resource, name), (value, value))
+        if resource is not None:
+            for name, value in rlimits.items():
+                if hasattr(resource, name):
+                    resource.setrlimit(getattr(resource, name), (value, value))
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            isolation.forbid_new_privileges()
+        isolation.set_parent_death_signal()
     return apply
 
 
 class _SelectInbox:
-    """Waits for the worker's next answer with `select` on the pipe (POSIX)."""
+    """Reads the worker's messages with non-blocking reads and `select` (POSIX): a whole message
+    against one deadline, however slowly its bytes come (wire.Overdue when it passes)."""
+
+    CHUNK = 1 << 16
 
     def __init__(self, stream):
-        self.stream = stream
+        self.fd = stream.fileno()
+        os.set_blocking(self.fd, False)
+        _widen_pipe(self.fd)
+        self.deadline = 0.0
+        self.pending = b""    # read from the pipe, not yet handed out
 
-    def wait(self, seconds):
-        ready, _, _ = select.select([self.stream], [], [], seconds)
-        return bool(ready)
+    def _wait(self):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
+            raise wire.Overdue()
 
-    def read(self):
-        return wire.read_message(self.stream)
+    def readinto(self, view):
+        if self.pending:
+            count = min(len(view), len(self.pending))
+            view[:count], self.pending = self.pending[:count], self.pending[count:]
+            return count
+        while True:
+            try:
+                if len(view) >= self.CHUNK:  # large reads go straight into the array's memory
+                    return os.readv(self.fd, [view])
+                data = os.read(self.fd, self.CHUNK)
+            except BlockingIOError:
+                self._wait()
+                continue
+            count = min(len(view), len(data))
+            view[:count], self.pending = data[:count], data[count:]
+            return count
+
+    def read(self, deadline, budget):
+        """(header, arrays) of the next message, read under `budget` before `deadline`."""
+        self.deadline = deadline
+        return wire.read_message(self, budget)
 
 
 class _ThreadInbox:
-    """Where `select` cannot wait on a pipe (Windows): a thread reads every answer as it comes and
-    the grader waits for it on a queue, with the same time limit."""
+    """Where `select` cannot wait on a pipe (Windows): a thread reads every message whole, under the
+    budget, and the grader waits for it on a queue until the deadline."""
 
     def __init__(self, stream):
         self._answers = queue.Queue()
-        self._next = None
+        self.budget = AnswerBudget()
         threading.Thread(target=self._read_all, args=(stream,), daemon=True).start()
 
     def _read_all(self, stream):
         while True:
             try:
-                message = wire.read_message(stream)
-            except BaseException as exc:  # noqa: BLE001 - EOFError when the worker ends, or a malformed answer
+                message = wire.read_message(stream, self.budget)
+            except BaseException as exc:  # noqa: BLE001 - EOFError when the worker ends, or a refused message
                 self._answers.put((None, exc))
                 return
             self._answers.put((message, None))
 
-    def wait(self, seconds):
-        if self._next is None:
-            try:
-                self._next = self._answers.get(timeout=max(seconds, 0))
-            except queue.Empty:
-                return False
-        return True
-
-    def read(self):
-        message, error = self._next if self._next is not None else self._answers.get()
-        self._next = None
+    def read(self, deadline, budget):
+        self.budget = budget
+        try:
+            message, error = self._answers.get(timeout=max(deadline - time.monotonic(), 0))
+        except queue.Empty:
+            raise wire.Overdue() from None
         if error is not None:
             raise error
         return message
 
 
+PIPE_BYTES = 1 << 20
+F_SETPIPE_SZ = 1031  # Linux's fcntl command; not in the fcntl module before Python 3.10
+
+
+def _widen_pipe(fd):
+    """A larger pipe buffer (Linux) where it can be had: fewer wake-ups per large message, since a
+    reader or writer that must wait for the other side waits once per buffer-full."""
+    if isolation.fcntl is not None and sys.platform == "linux":
+        try:
+            isolation.fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:  # above /proc/sys/fs/pipe-max-size for a non-root grader: keep the default
+            pass
+
+
+def _write_before(fd, parts, deadline):
+    """Write to a pipe the worker may have stopped reading: non-blocking writes and `select`,
+    wire.Overdue when `deadline` passes first (POSIX)."""
+    if os.get_blocking(fd):  # the first message on this pipe
+        os.set_blocking(fd, False)
+        _widen_pipe(fd)
+    for part in wire.coalesced(parts):
+        view = memoryview(part)
+        while view:
+            try:
+                view = view[os.write(fd, view):]
+                continue
+            except BlockingIOError:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise wire.Overdue()
+
+
+def _write_in_thread(stream, parts, deadline):
+    """`_write_before` where `select` cannot wait on a pipe (Windows): a thread writes, the grader
+    waits for it until `deadline` (ending the worker then ends the write)."""
+    failure = []
+
+    def write():
+        try:
+            for part in wire.coalesced(parts):
+                stream.write(part)
+            stream.flush()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the grader's thread
+            failure.append(exc)
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(max(deadline - time.monotonic(), 0))
+    if writer.is_alive():
+        raise wire.Overdue()
+    if failure:
+        raise failure[0]
+
+
 class RemoteObject:
     """An object living in the worker (e.g. a LinearSVM); methods and attributes go by request."""
 
-    def __init__(self, sandbox, handle, generation):
+    def __init__(self, sandbox: "Sandbox", handle: wire.Handle, generation: int) -> None:
         self._sandbox, self.handle, self._generation = sandbox, handle, generation
 
-    def call(self, method, *args, keep=False, **kwargs):
+    def call(self, method: str, *args: Any, keep: bool = False, **kwargs: Any) -> Any:
         return self._sandbox._request({"op": "method", "handle": self.handle.id, "name": method,
                                        "keep": keep}, args, kwargs, f"{self.handle.type_name}.{method}",
                                       generation=self._generation)
 
-    def get(self, attr):
+    def get(self, attr: str) -> Any:
         return self._sandbox._request({"op": "getattr", "handle": self.handle.id, "name": attr}, (), {},
                                       f"reading {self.handle.type_name}.{attr}", generation=self._generation)
 
-    def set(self, attr, value):
+    def set(self, attr: str, value: Any) -> None:
         self._sandbox._request({"op": "setattr", "handle": self.handle.id, "name": attr}, (value,), {},
                                f"setting {self.handle.type_name}.{attr}", generation=self._generation)
+
+
+_swept = []
+
+
+def _sweep_once():
+    """Remove what graders killed before they could clean up left in the temporary folder, once
+    per process (scratch.sweep_stale)."""
+    if not _swept:
+        _swept.append(sweep_stale())
 
 
 class Sandbox:
@@ -231,14 +347,22 @@ class Sandbox:
     Use as a context manager; `call`, `new`, `map` and `time` start the worker on first use.
     """
 
-    def __init__(self, submission_dir, limits=Limits(), hidden=()):
+    def __init__(self, submission_dir: str | os.PathLike, limits: Limits = Limits(),
+                 hidden: Iterable[str | os.PathLike] = (), manifest: Manifest | None = None) -> None:
         """`hidden`: paths a jailed worker must not see even if they sit under the interpreter's
-        folders (the course root, the submissions, the results); see isolation.readonly_paths."""
-        self.lib_dir = Path(submission_dir) / "lib"
+        folders (the course root, the submissions, the results); see isolation.readonly_paths.
+        `manifest`: what of `submission_dir/lib` the worker gets (submission.scan_submission);
+        scanned here when not given, raising SubmissionRefused for a lib/ that cannot be graded.
+        Every (re)start copies exactly these files; `notes` says what was left out."""
+        # Absolute (never resolved: that would follow a link): the jail copies from another cwd.
+        self.lib_dir = Path(submission_dir).absolute() / "lib"
+        self.manifest = scan_submission(self.lib_dir) if manifest is None else manifest
+        self.notes = self.manifest.notes
         self.limits = limits
         self.hidden = tuple(hidden)
-        self.jailed = jail_available()[0]
-        self.uids = UidPool() if self.jailed else None
+        self.level = isolation.isolation_level()[0]
+        self.jailed = self.level in (isolation.ROOT_JAIL, isolation.USER_JAIL)
+        self.uids = UidPool() if self.level in (isolation.ROOT_JAIL, isolation.POOL_UID) else None
         self.seconds_used = 0.0       # wall time of all calls so far, against limits.submission_seconds
         self.failures = {}            # request description -> the failure to raise again at once
         self.imported = set()         # lib modules imported by the current worker
@@ -248,16 +372,28 @@ class Sandbox:
         self.workdir = None
         self.output = None
         self.output_log = []          # output of workers that already ended
+        self.trusted = {}             # generation -> {id: TrustedFunction sent to that worker}
 
     # -- lifecycle ------------------------------------------------------------------------
-    def __enter__(self):
+    def __enter__(self) -> "Sandbox":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _start(self):
-        self.workdir = Path(tempfile.mkdtemp(prefix="gradlab-sandbox-"))
+        _sweep_once()
+        self._scratch = ScratchDir("sandbox")
+        self.workdir = self._scratch.path
+        try:
+            self._launch()
+        except BaseException:
+            if self.process is None:  # _stop() will not run: check and remove the folder here
+                self._scratch.remove()
+            raise
+
+    def _launch(self):
+        """Start the worker in self.workdir and wait for its first answer."""
         private = self.workdir / ".worker"
         private.mkdir()
         package = Path(__file__).resolve().parent.parent
@@ -265,11 +401,18 @@ class Sandbox:
             shutil.copy(package / source, private / name)
         shutil.copytree(package / WORKER_PACKAGE, private / "worker_side",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        # Readable by the worker's uid whatever the package's own modes (the Gradescope bundle
+        # makes its copy of the grader readable by root alone); nothing in here is secret.
+        for path in [private, *private.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
         submission = self.workdir / "submission"
         submission.mkdir()
-        if self.lib_dir.is_dir():
-            shutil.copytree(self.lib_dir, submission / "lib",
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        if not self.jailed:  # jailed, jail.py copies the manifest into the worker's tmpfs itself
+            try:
+                copy_manifest(self.lib_dir, self.manifest, submission / "lib")
+            except SubmissionRefused as refused:
+                self.failures["starting the worker"] = SandboxError(str(refused))
+                raise self.failures["starting the worker"] from None
         features = isolation.platform_features()
         self._own_group = features["process_group"]
         env = {"PATH": os.defpath, "HOME": str(submission), "LANG": "C.UTF-8",
@@ -288,13 +431,16 @@ class Sandbox:
         # the packages installed beside it, on its path itself (NUMPY_HOME).
         env["GRADLAB_PACKAGES"] = NUMPY_HOME
         worker = [sys.executable, "-I", "-S", str(private / "worker.py"), str(submission), *channel]
+        pool_uid = None
         if self.jailed:
             command, rlimits = self._jail_command(worker, private, submission), {}
         else:
             command, rlimits = worker, self.limits.rlimits()
+            if self.level == isolation.POOL_UID:
+                pool_uid = self._hand_to_pool_uid(submission)
         options = {"cwd": self.workdir, "env": env}
-        if os.name == "posix" and (self._own_group or (rlimits and isolation.resource is not None)):
-            options["preexec_fn"] = _limit_resources(rlimits, new_session=self._own_group)
+        if os.name == "posix":
+            options["preexec_fn"] = _limit_resources(rlimits, new_session=self._own_group, uid=pool_uid)
         if features["pass_fds"]:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                             stderr=subprocess.STDOUT, pass_fds=(request_read, response_write),
@@ -318,18 +464,39 @@ class Sandbox:
         self._remembering("starting the worker", self._exchange, {"op": "ping"}, (), {}, "starting the worker",
                           self.limits.start_seconds)
 
-    def _jail_command(self, worker, private, submission):
-        """`unshare ... jail.py SPEC`: build the jail as root, then become a pool uid (jail.py)."""
+    def _hand_to_pool_uid(self, submission):
+        """Root without namespaces: the worker will run as a pool uid; give it its folder. → uid"""
         uid = self.uids.claim()
+        os.chmod(self.workdir, 0o711)   # searchable, not listable: the worker reaches only its own folders
+        for folder, dirs, files in os.walk(submission):
+            for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+                os.lchown(name, uid, uid)
+        os.chmod(submission, 0o700)     # /tmp is listable: a classmate's pool uid must not read this copy
+        return uid
+
+    def _jail_command(self, worker, private, submission):
+        """`unshare ... jail.py SPEC`: build the jail, then drop every privilege (jail.py): as root,
+        by becoming a pool uid; as a normal user, inside a user namespace."""
+        user_jail = self.level == isolation.USER_JAIL
+        uid = 0 if user_jail else self.uids.claim()
         newroot = self.workdir / ".root"
         newroot.mkdir()
-        spec = {"newroot": str(newroot), "readonly": readonly_paths(self.hidden), "worker_dir": str(private),
-                "submission_source": str(submission), "submission": str(submission),
+        # The manifest goes in a file of the grader's (not on the command line, whose argument
+        # length is limited); the jail reads it before the worker exists.
+        manifest = self.workdir / ".manifest.json"
+        manifest.write_text(json.dumps(self.manifest.to_json()))
+        readonly = isolation.readonly_paths()
+        spec = {"mode": "user" if user_jail else "root", "newroot": str(newroot), "readonly": readonly,
+                "masks": isolation.masked_paths(readonly, isolation.hidden_paths(self.hidden)),
+                "worker_dir": str(private),
+                "submission_source": str(self.lib_dir), "manifest": str(manifest),
+                "submission": str(submission),
                 "tmpfs_bytes": self.limits.disk_bytes, "uid": uid,
                 "rlimits": {**self.limits.rlimits(), "RLIMIT_NPROC": self.limits.processes},
                 "argv": worker}
-        return ["unshare", "--mount", "--net", "--pid", "--fork", "--kill-child",
-                sys.executable, "-I", "-S", str(Path(__file__).with_name("jail.py")), json.dumps(spec)]
+        namespaces = (["--user", "--map-root-user"] if user_jail else []) + list(isolation.NAMESPACES)
+        return ["unshare", *namespaces, "--fork", "--kill-child", sys.executable, "-I", "-S",
+                str(Path(__file__).with_name("jail.py")), json.dumps(spec)]
 
     def _stop(self):
         """End the worker, every process it started, and forget it."""
@@ -343,8 +510,10 @@ class Sandbox:
         elif self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        if self.jailed:
+        if self.uids is not None and self.uids.uid is not None:
             kill_uid(self.uids.uid)
+            if self.level == isolation.POOL_UID:  # no IPC namespace: its shared memory would outlive it
+                isolation.remove_ipc_of_uid(self.uids.uid)
             self.uids.release()
         for stream in (self._requests, self._responses):
             try:
@@ -353,13 +522,13 @@ class Sandbox:
                 pass
         self.output.thread.join(timeout=2)
         self.output_log.append(self.output.text())
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self._scratch.remove()
         self.process = None
 
-    def close(self):
+    def close(self) -> None:
         self._stop()
 
-    def student_output(self):
+    def student_output(self) -> str:
         """Everything the student's code printed (head and tail of each worker's output)."""
         current = [self.output.text()] if self.process is not None else []
         return "".join(self.output_log + current)
@@ -402,35 +571,93 @@ class Sandbox:
             raise failure from None
 
     def _exchange(self, header, args, kwargs, what, limit):
+        """One request and its answer, the calls of grader functions in between included, all
+        within `limit` seconds (and what is left of the submission's time)."""
+        budget = self.limits.answer
         header = dict(header)
         arrays, sent = [], {}
-        header["args"] = [wire.encode(a, arrays, sent=sent) for a in args]
-        header["kwargs"] = {k: wire.encode(v, arrays, sent=sent) for k, v in kwargs.items()}
+        header["args"] = [wire.encode(a, arrays, sent=sent, callbacks=self._trust) for a in args]
+        header["kwargs"] = {k: wire.encode(v, arrays, sent=sent, callbacks=self._trust) for k, v in kwargs.items()}
         header["arrays"] = len(arrays)
+        if header["op"] == "ping":  # a new worker learns what the grader accepts from it
+            header["budget"] = budget.as_dict()
         seconds = min(limit, self.limits.submission_seconds - self.seconds_used)
         started = time.perf_counter()
         try:
-            wire.write_message(self._requests, header, arrays)
-            ready = self._inbox.wait(seconds)
-        except OSError:  # BrokenPipeError (EINVAL on Windows)
-            ready = True  # the worker is gone; reading tells how it ended
-        self.seconds_used += time.perf_counter() - started
-        if not ready:
-            self._stop()
-            raise SandboxTimeout(limit, what)
-        try:
-            answer, answer_arrays = self._inbox.read()
+            answer, answer_arrays = self._converse(wire.frame(header, arrays), time.monotonic() + seconds, what,
+                                                   budget)
             value = wire.decode(answer.get("value"), answer_arrays)
+        except wire.Overdue:
+            self._stop()
+            raise SandboxTimeout(limit, what) from None
         except EOFError:
             self._report_death(what)
+        except SandboxError:
+            raise
+        except wire.WireError as exc:  # only the student's code (or its value) could be the cause
+            self._stop()
+            raise SandboxError(f"{what} returned {_capped(exc, NAME_CHARS)}, which the grader cannot use; "
+                               "return floats, ints or numpy arrays.") from None
         except Exception as exc:  # a malformed answer: only the student's code could have sent it
             self._stop()
-            raise SandboxError(f"{what}: the worker sent an answer the grader cannot read ({exc}).") from None
+            raise SandboxError(f"{what}: the worker sent an answer the grader cannot read "
+                               f"({_capped(exc, NAME_CHARS)}).") from None
+        finally:
+            self.seconds_used += time.perf_counter() - started
         if not answer.get("ok"):
             error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
             raise StudentError(str(error.get("type", "Exception")), str(error.get("message", "")),
                                str(error.get("where", "")))
         return value
+
+    def _trust(self, function):
+        """The id a TrustedFunction crosses as. A worker can call back only what was sent to it:
+        the functions sent to earlier workers are forgotten."""
+        for generation in [g for g in self.trusted if g != self.generation]:
+            del self.trusted[generation]
+        self.trusted.setdefault(self.generation, {})[function.id] = function
+        return function.id
+
+    def _send(self, parts, deadline):
+        """Write one framed message to the worker before `deadline`. A worker that is gone is not
+        an error here: reading its answer tells how it ended."""
+        try:
+            if isinstance(self._inbox, _SelectInbox):
+                _write_before(self._requests.fileno(), parts, deadline)
+            else:
+                _write_in_thread(self._requests, parts, deadline)
+        except OSError:  # BrokenPipeError (EINVAL on Windows)
+            pass
+
+    def _converse(self, request, deadline, what, budget):
+        """Send `request`, run the grader functions the worker calls meanwhile, return the answer."""
+        self._send(request, deadline)
+        calls = 0
+        while True:
+            message, arrays = self._inbox.read(deadline, budget)
+            if "callback" not in message:
+                return message, arrays
+            calls += 1
+            if calls > budget.callbacks:
+                self._stop()
+                raise SandboxError(f"{what} called the functions the grader passed to it more than "
+                                   f"{budget.callbacks} times in one call; a correct solution needs far fewer.")
+            self._send(self._run_trusted(message, arrays), deadline)
+
+    def _run_trusted(self, message, arrays):
+        """The framed reply to a worker's call of a grader function: its value, or the text of the
+        exception it raised (a ValueError in the student's code)."""
+        callback_id, args = message.get("callback"), message.get("args")
+        trusted = self.trusted.get(self.generation, {}).get(callback_id) if type(callback_id) is int else None
+        if trusted is None or not isinstance(args, list):
+            raise wire.WireError("a call of a grader function it was never given")
+        args = [wire.decode_plain(a, arrays) for a in args]
+        try:
+            value = trusted.fn(*args)
+        except Exception as exc:  # noqa: BLE001 - the function's own verdict on its arguments
+            return wire.frame({"reply": True, "ok": False, "arrays": 0,
+                               "error": _capped(f"{trusted.name}: {exc}", MESSAGE_CHARS)})
+        return wire.frame(*wire.pack({"reply": True, "ok": True}, value))
 
     def _report_death(self, what):
         try:
@@ -441,11 +668,11 @@ class Sandbox:
         self._stop()
         raise WorkerDied(code, self.output_log[-1], what)
 
-    def call(self, target, *args, **kwargs):
+    def call(self, target: str, *args: Any, **kwargs: Any) -> Any:
         """Call `lib.<target>` (e.g. 'linear_svm.svm_loss_naive') and return its decoded value."""
         return self._request({"op": "call", "target": target}, args, kwargs, target, module=_module(target))
 
-    def call_reporting_changes(self, target, *args):
+    def call_reporting_changes(self, target: str, *args: Any) -> tuple[Any, dict[int, np.ndarray]]:
         """(value, {position: the array argument as `lib.<target>(*args)` left it}) for every array
         argument the call modified."""
         answer = self._request({"op": "call_reporting_changes", "target": target}, args, {}, target,
@@ -457,26 +684,43 @@ class Sandbox:
             raise SandboxError(f"{target}: the worker sent an answer the grader cannot read.")
         return answer[0], dict(zip(answer[1], answer[2]))
 
-    def new(self, target, *args, **kwargs):
+    def new(self, target: str, *args: Any, **kwargs: Any) -> RemoteObject:
         """Construct `lib.<target>(*args)` in the worker and return a RemoteObject for it."""
         handle = self._request({"op": "call", "target": target, "keep": True}, args, kwargs, target,
                                module=_module(target))
         return RemoteObject(self, handle, self.generation)
 
-    def map(self, target, args_list):
+    def map(self, target: str, args_list: Iterable[Sequence[Any]]) -> list[Any]:
         """Call `lib.<target>(*args)` for each args tuple in one round trip; list of values."""
         return self._request({"op": "map", "target": target}, [list(a) for a in args_list], {},
                              target, module=_module(target))
 
-    def time(self, target, *args, repeat=5):
+    def time(self, target: str, *args: Any, repeat: int = 5) -> list[float]:
         """Seconds taken by each of `repeat` calls of `lib.<target>(*args)` inside the worker."""
         return self._request({"op": "time", "target": target, "repeat": repeat}, args, {}, target,
                              module=_module(target))
 
-    def run(self, routine, *args):
+    def line_events(self, target: str, args_by_size: Sequence[Sequence[Any]]) -> list[tuple[int, bool, bool]]:
+        """[(lines, target_seen, tracer_intact)] of one call of `lib.<target>(*args)` per args tuple
+        (inputs of growing size), each under the worker's line counter (worker.count_lines):
+        the line events of code outside the standard library and numpy, whether the target's own
+        code ran, and whether the counter was still the active tracer when the call returned.
+
+        The calls run in the current worker: their inputs are new to it (nothing an earlier call
+        computed can be reused for them), and reaching the tracer is what the static check forbids
+        (static_loops), so a fresh worker would add a start-up's cost and no strength."""
+        answer = self._request({"op": "line_events", "target": target}, [list(a) for a in args_by_size], {},
+                               f"tracing {target}", module=_module(target))
+        if not (isinstance(answer, list) and len(answer) == len(args_by_size) and all(
+                isinstance(row, list) and len(row) == 3 and type(row[0]) is int and row[0] >= 0
+                and type(row[1]) is bool and type(row[2]) is bool for row in answer)):
+            raise SandboxError(f"tracing {target}: the worker sent an answer the grader cannot read.")
+        return [tuple(row) for row in answer]
+
+    def run(self, routine: str, *args: Any) -> Any:
         """Run `worker_side.<routine>(*args)` in the worker (e.g. 'backprop.evaluate_graph')."""
         return self._request({"op": "run", "target": routine}, args, {}, routine)
 
-    def function(self, target):
+    def function(self, target: str) -> Callable[..., Any]:
         """A plain callable that calls `lib.<target>` in the worker (e.g. for gradient checks)."""
         return lambda *args, **kwargs: self.call(target, *args, **kwargs)

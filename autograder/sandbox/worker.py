@@ -25,7 +25,19 @@ Requests (JSON headers, see wire.py):
   {"op": "import",  "module": "linear_svm"}    -> None, once lib.linear_svm is imported
   {"op": "run",     "target": "backprop.routine", "args": [...]}  -> worker_side routine's value
   {"op": "time",    "target": ..., "args": [...], "repeat": n} -> list of seconds per call
+  {"op": "line_events", "target": ..., "args": [[...], [...]]}
+                    -> [[lines, target seen, tracer intact], ...], one call each under a line
+                       counter (count_lines)
 Answers: {"ok": true, "value": ...} or {"ok": false, "error": {"type", "message", "where"}}.
+The first request of a worker ("ping") carries the grader's AnswerBudget, which the worker applies
+to what it sends, so that a value the grader would refuse is refused here with a message that
+names the student's function.
+
+A function the grader passes ({"__callback__": id}, wire.TrustedFunction) reaches the student's
+code as a `GraderFunction`. Calling it writes {"callback": id, "args": [...]} on the answer
+channel and waits on the request channel for {"reply": true, "ok": true, "value": ...} (or
+"ok": false with an "error" text, raised as ValueError in the student's code); the grader's
+answer to the request itself comes only after the call returns.
 Only this file, wire.py and the check-side package worker_side run here; no grader module and no
 reference solution is importable.
 """
@@ -45,11 +57,77 @@ import wire  # noqa: E402  (copied beside this file)
 
 LIB_PREFIX = "lib."
 
+# The interpreter's own tracing functions, taken before any lib module is imported, so that lib
+# code that replaces sys.settrace or sys.gettrace changes nothing the line counter relies on.
+SETTRACE, GETTRACE = sys.settrace, sys.gettrace
+# Code in these folders is not the student's: the standard library, numpy, and this worker.
+TRUSTED_FOLDERS = tuple(os.path.join(os.path.realpath(folder), "") for folder in {
+    os.path.dirname(os.__file__), os.path.dirname(np.__file__), os.path.dirname(os.path.abspath(__file__))})
+
+
+MESSAGE_CHARS = 2000   # an error message the worker sends (the grader caps it again)
+WHERE_CHARS = 200
+
+
+class GraderFunction:
+    """A function of the grader's as the student's code gets it: calling it asks the grader for
+    its value (Channel.call_grader). It holds nothing but its id and the channel, so inspecting
+    it (attributes, gc referents, frames) shows nothing of what the grader computes with."""
+
+    __slots__ = ("_id", "_channel")
+
+    def __init__(self, callback_id, channel):
+        self._id, self._channel = callback_id, channel
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError("The function the grader passed to your code takes positional arguments only; "
+                            f"it was called with keyword arguments {', '.join(map(str, kwargs))}.")
+        return self._channel.call_grader(self._id, args)
+
+    def __repr__(self):
+        return "<function provided by the grader>"
+
+
+class Channel:
+    """The worker's two pipes to the grader: requests and replies come in, answers and calls of
+    grader functions go out, under the grader's AnswerBudget."""
+
+    def __init__(self, requests, responses):
+        self.requests, self.responses = requests, responses
+        self.budget = wire.AnswerBudget()
+
+    def receive(self):
+        return wire.read_message(self.requests)
+
+    def send(self, parts):
+        for part in wire.coalesced(parts):
+            self.responses.write(part)
+        self.responses.flush()
+
+    def call_grader(self, callback_id, args):
+        arrays = []
+        try:
+            encoded = [wire.encode(a, arrays, budget=self.budget) for a in args]
+            parts = wire.frame({"callback": callback_id, "args": encoded, "arrays": len(arrays)}, arrays,
+                               self.budget)
+        except wire.WireError as exc:
+            raise TypeError(f"The function the grader passed to your code takes numbers and numpy arrays; "
+                            f"it was called with {exc}.") from None
+        self.send(parts)
+        reply, reply_arrays = self.receive()
+        if not reply.get("reply"):
+            raise RuntimeError("The grader did not answer the call of its function.")
+        if reply.get("ok"):
+            return wire.decode(reply.get("value"), reply_arrays)
+        raise ValueError(str(reply.get("error", "")))
+
 
 class Worker:
-    def __init__(self, submission_dir):
+    def __init__(self, submission_dir, channel=None):
         self.lib_dir = os.path.join(submission_dir, "lib")
         self.objects = {}
+        self.channel = channel
 
     # -- handles for objects that cannot cross the wire -------------------------------------
     def keep(self, obj):
@@ -71,9 +149,11 @@ class Worker:
             raise LookupError(f"no check-side function named {name!r}")
         return getattr(module, attr)
 
-    def build_function(self, name, args):
-        """The function a check passed by name: worker_side.<name>(*args)."""
-        return self.check_side(name)(*args)
+    def grader_function(self, callback_id):
+        """The opaque callable of a function that stays in the grader ({"__callback__": id})."""
+        if type(callback_id) is not int:
+            raise LookupError(f"no grader function with id {str(callback_id)[:20]!r}")
+        return GraderFunction(callback_id, self.channel)
 
     # -- targets --------------------------------------------------------------------------
     def target(self, name):
@@ -88,8 +168,8 @@ class Worker:
     def handle(self, request):
         op = request["op"]
         arrays = request["_arrays"]
-        args = [wire.decode(a, arrays, self.resolve, self.build_function) for a in request.get("args", [])]
-        kwargs = {k: wire.decode(v, arrays, self.resolve, self.build_function)
+        args = [wire.decode(a, arrays, self.resolve, self.grader_function) for a in request.get("args", [])]
+        kwargs = {k: wire.decode(v, arrays, self.resolve, self.grader_function)
                   for k, v in request.get("kwargs", {}).items()}
         if op == "call":
             result = self.target(request["target"])(*args, **kwargs)
@@ -125,9 +205,67 @@ class Worker:
         if op == "import":
             importlib.import_module(LIB_PREFIX + request["module"])
             return None, False
+        if op == "line_events":
+            fn = self.target(request["target"])
+            return [count_lines(fn, call_args) for call_args in args], False
         if op == "ping":
             return "pong", False
         raise ValueError(f"unknown request {op!r}")
+
+
+class LineCounter:
+    """A trace function that counts the line events of code outside TRUSTED_FOLDERS: the
+    student's lib/ modules, their own helper modules and any code they compile from strings.
+
+    Installed with SETTRACE, it is called for every new frame and traces only the frames it
+    counts (numpy's and the standard library's run untraced, so tracing costs little)."""
+
+    def __init__(self, target_code):
+        self.target_code = target_code
+        self.lines = 0
+        self.target_seen = False
+        self._trusted = {}
+
+    def __call__(self, frame, event, arg):
+        filename = frame.f_code.co_filename
+        trusted = self._trusted.get(filename)
+        if trusted is None:
+            trusted = self._trusted[filename] = is_trusted(filename)
+        return None if trusted else self.count
+
+    def count(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+            if frame.f_code is self.target_code:
+                self.target_seen = True
+        return self.count
+
+
+def is_trusted(filename):
+    """Whether code from `filename` is the standard library's, numpy's or the worker's own
+    (frozen modules are the standard library's; strings compiled by the student's code are not)."""
+    if filename.startswith("<frozen "):
+        return True
+    if filename.startswith("<"):
+        return False
+    return os.path.join(os.path.realpath(filename), "").startswith(TRUSTED_FOLDERS)
+
+
+def count_lines(fn, args):
+    """[lines of non-trusted code that ran, whether `fn`'s own code ran, whether the counter was
+    still the active tracer at the end] for one call `fn(*args)`.
+
+    This measures inside the process that runs the student's code, so it is only as strong as
+    the static rules (static_loops) that forbid lib code to reach tracing, frames or the
+    interpreter's internals: code that did could switch the counter off and on again unseen."""
+    counter = LineCounter(getattr(fn, "__code__", None))
+    SETTRACE(counter)
+    try:
+        fn(*args)
+    finally:
+        intact = GETTRACE() is counter
+        SETTRACE(None)
+    return [counter.lines, counter.target_seen, intact]
 
 
 def where_in_lib(tb, lib_dir):
@@ -137,7 +275,7 @@ def where_in_lib(tb, lib_dir):
         if os.path.abspath(frame.filename).startswith(lib_dir + os.sep):
             rel = os.path.relpath(frame.filename, os.path.dirname(lib_dir))
             place = f"{rel}:{frame.lineno} in {frame.name}"
-    return place
+    return place[:WHERE_CHARS]
 
 
 def safe_str(exc):
@@ -148,33 +286,71 @@ def safe_str(exc):
         return f"<{type(exc).__name__} whose message could not be read>"
 
 
+def error_answer(exc_type, message, where=""):
+    return wire.frame({"ok": False, "error": {"type": exc_type, "message": message[:MESSAGE_CHARS],
+                                              "where": where}, "arrays": 0})
+
+
+def student_error(exc, lib_dir):
+    """The answer that reports an exception the student's code raised."""
+    try:
+        where = where_in_lib(exc.__traceback__, lib_dir)
+    except Exception:  # noqa: BLE001 - a traceback whose files the student's code changed
+        where = ""
+    return error_answer(type(exc).__name__, safe_str(exc), where)
+
+
+def source_of(request, worker):
+    """What produced the value of `request`, in the student's terms ('linear_svm.svm_loss_naive',
+    'LinearSVM.train'), and the verb for it."""
+    op = request.get("op")
+    if op in ("method", "getattr", "setattr"):
+        try:
+            owner = type(worker.resolve(request.get("handle"))).__name__
+        except LookupError:
+            owner = "object"
+        name = f"{owner}.{request.get('name')}"
+        return (f"The attribute {name}", "holds") if op == "getattr" else (name, "returned")
+    return str(request.get("target") or request.get("module") or op), "returned"
+
+
+def answer(worker, request, arrays):
+    """The framed answer to one request; never raises (whatever goes wrong becomes an error)."""
+    if "budget" in request:
+        worker.channel.budget = wire.AnswerBudget(**request["budget"])
+    request["_arrays"] = arrays
+    # Student code may raise anything, SystemExit and KeyboardInterrupt included: report it.
+    try:
+        value, keep = worker.handle(request)
+    except BaseException as exc:  # noqa: BLE001
+        return student_error(exc, worker.lib_dir)
+    budget = worker.channel.budget
+    try:
+        if keep:
+            value = wire.Handle(worker.keep(value), type(value).__name__)
+        return wire.frame(*wire.pack({"ok": True}, value, budget=budget), budget=budget)
+    except wire.WireError as exc:
+        subject, verb = source_of(request, worker)
+        return error_answer("UnsupportedValue", f"{subject} {verb} {exc}, which the grader cannot use; "
+                                                "return floats, ints or numpy arrays.")
+    # Encoding touches only exact built-in and numpy types, so what remains is running out of
+    # memory or of stack (a recursion limit the student's code lowered): report it, never a traceback.
+    except BaseException as exc:  # noqa: BLE001
+        subject, verb = source_of(request, worker)
+        return error_answer("UnsupportedValue", f"{subject} {verb} a value the worker could not send "
+                                                f"({type(exc).__name__}); return floats, ints or numpy arrays "
+                                                "of moderate size.")
+
+
 def serve(submission_dir, request_fd, response_fd):
-    worker = Worker(submission_dir)
-    requests = os.fdopen(request_fd, "rb")
-    responses = os.fdopen(response_fd, "wb")
+    channel = Channel(os.fdopen(request_fd, "rb"), os.fdopen(response_fd, "wb"))
+    worker = Worker(submission_dir, channel)
     while True:
         try:
-            header, arrays = wire.read_message(requests)
+            request, arrays = channel.receive()
         except EOFError:
             return
-        header["_arrays"] = arrays
-        try:
-            value, keep = worker.handle(header)
-            if keep:
-                answer = wire.pack({"ok": True}, wire.Handle(worker.keep(value), type(value).__name__))
-            else:
-                answer = wire.pack({"ok": True}, value)
-        except wire.WireError as exc:
-            answer = {"ok": False, "error": {"type": "UnsupportedValue",
-                                             "message": f"returned {exc}, which the grader cannot use; "
-                                                        "return floats, ints or numpy arrays",
-                                             "where": ""}}, []
-        # Student code may raise anything, SystemExit and KeyboardInterrupt included: report it.
-        except BaseException as exc:  # noqa: BLE001
-            answer = {"ok": False, "error": {"type": type(exc).__name__,
-                                             "message": safe_str(exc)[:2000],
-                                             "where": where_in_lib(exc.__traceback__, worker.lib_dir)}}, []
-        wire.write_message(responses, *answer)
+        channel.send(answer(worker, request, arrays))
 
 
 def standard_streams_as_channel():
@@ -201,4 +377,12 @@ if __name__ == "__main__":
     # The submission folder first, so `import lib` finds the student's copy and nothing else.
     sys.path.insert(0, submission)
     os.chdir(submission)
-    serve(submission, request_fd, response_fd)
+    try:
+        serve(submission, request_fd, response_fd)
+    # The channel itself failed (the grader went away, or the student's code closed or replaced
+    # what the worker uses to talk to it): end without a traceback of the worker's own code.
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            os.write(2, f"The worker stopped: its channel to the grader failed ({type(exc).__name__}).\n".encode())
+        finally:
+            os._exit(1)

@@ -4,7 +4,6 @@ module: linear_svm
 score: full
 jail: required
 """
-import os
 
 for _target in ("{course_root}/autograder/checks/svm.py", "{course_root}/planted-by-student.txt",
                 "{class_root}/honest-1/lib/linear_svm.py", "/tmp/planted-by-student.txt"):

@@ -1,9 +1,12 @@
 """Routines that the backprop checks run in the worker, on the student's objects (see __init__.py).
 
 Each one does in a single round trip what would otherwise take hundreds: build graphs with the
-student's `Value` and backpropagate, evaluate a layer at many perturbed inputs, or evaluate a
-TwoLayerNet's loss with one parameter entry moved at a time. They return numbers only; the
-grader computes finite differences and judges on its own side.
+student's `Value` and backpropagate, evaluate a layer's forward pass on many inputs, or evaluate
+a TwoLayerNet's loss under many settings of its parameters. They return numbers only. Every
+input they evaluate is made by the grader (perturbed points included), and the grader computes
+the finite differences and judges on its own side: these routines run next to the student's
+code, which can change them, so nothing they compute is believed beyond "the values the
+student's code gave".
 
 A graph is described by plain data, so that the grader can build the very same graph with
 another engine. `spec` lists the nodes in order, each a tuple `(op, operand, ...)`:
@@ -18,10 +21,7 @@ The last node is the output.
 """
 import numbers
 
-import numpy as np
-
-__all__ = ["evaluate_graphs", "graph_outputs", "layer_forward_backward", "layer_perturbed_outputs",
-           "net_perturbed_losses"]
+__all__ = ["evaluate_graphs", "graph_outputs", "layer_forward_backward", "layer_outputs", "net_losses", "ready"]
 
 UNARY = {
     "neg": lambda a: -a,
@@ -119,39 +119,33 @@ def layer_forward_backward(layer, args, dout):
     return out, grads, list(args), dout
 
 
-def layer_perturbed_outputs(layer, args, h):
-    """`layer`'s forward output (not the cache) with each entry of each argument moved by +h, then
-    by -h, on fresh copies: [out(+h), out(-h)] per entry, arguments and entries in order
-    (np.ndindex). The arguments cross once; the perturbed copies are made here."""
+def layer_outputs(layer, cases):
+    """`layer`'s forward output (not the cache, which need not cross the wire) for each list of
+    arguments in `cases`, in order."""
     forward, _ = _layer(layer)
-    outputs = []
-    for position, array in enumerate(args):
-        for index in np.ndindex(array.shape):
-            for step in (h, -h):
-                moved = [a.copy() for a in args]
-                moved[position][index] += step
-                outputs.append(_forward(forward, moved)[0])
-    return outputs
+    return [_forward(forward, args)[0] for args in cases]
 
 
-def net_perturbed_losses(net, X, y, coords, h):
-    """For each (param name, index) in coords: (loss with that entry + h, loss with it - h).
+def net_losses(net, X, y, settings):
+    """The loss of `net` on (X, y) under each of `settings`, dicts {param name: array} that
+    replace those entries of net.params for one evaluation.
 
-    The entry is moved on a copy of the parameter, put in net.params for the two evaluations;
-    the original array goes back afterwards, also when the student's loss raises.
+    The entries are replaced in the net's own params dict (the one the student's loss reads);
+    the original arrays go back afterwards, also when the student's loss raises.
     """
+    original = dict(net.params)
     losses = []
-    for name, index in coords:
-        original = net.params[name]
-        try:
-            pair = []
-            for step in (h, -h):
-                moved = original.copy()
-                moved[tuple(index)] += step
-                net.params[name] = moved
-                value = net.loss(X, y)
-                pair.append(value[0] if isinstance(value, tuple) and value else value)
-            losses.append(tuple(pair))
-        finally:
-            net.params[name] = original
+    try:
+        for setting in settings:
+            net.params.update(setting)
+            value = net.loss(X, y)
+            losses.append(value[0] if isinstance(value, tuple) and value else value)
+            net.params.update(original)
+    finally:
+        net.params.update(original)
     return losses
+
+
+def ready():
+    """Nothing: the request that starts a worker before its first real use."""
+    return None

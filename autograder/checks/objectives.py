@@ -1,19 +1,15 @@
-"""Functions that the optimization checks hand to the student's optimizers (see __init__.py).
+"""The functions the optimization checks hand to the student's optimizers, and their gradients.
 
-A check passes `FunctionRef("optimization.quadratic", A, b)`; the worker calls `quadratic(A, b)`
-and gives the student's kernel the function it returns. The grader imports this module too
-(`autograder.checks.worker_side.optimization`) to build the very same functions on the trusted
-side, where it computes what the contract expects.
+They run only in the grader: checks/optimization.py wraps each in a `TrustedFunction`, so the
+student's kernel gets a callable whose every call is computed here, and nothing of a function's
+parameters (a quadratic's A and b, a loss's data) exists in the worker. The module ships with
+the public checks in a release (they hand these functions to the student's optimizers too) and
+is never copied into a worker.
 
 Every function here has a known gradient; none is a course loss (the SVM and softmax losses are
 the students' own work in other assignments).
 """
-import importlib
-
 import numpy as np
-
-__all__ = ["quadratic", "quadratic_loss_grad", "wavy", "least_squares_loss_grad",
-           "least_squares_batch_loss_grad", "probe_numerical_gradient"]
 
 
 def quadratic(A, b):
@@ -75,25 +71,3 @@ def least_squares_batch_loss_grad(num_classes, reg):
     def loss_grad(W, X_batch, y_batch):
         return _least_squares(W, X_batch, y_batch, num_classes, reg)
     return loss_grad
-
-
-def probe_numerical_gradient(kind, a, w, c, x, h=None):
-    """Run the student's numerical_gradient_<kind> ('forward' or 'centered') on `wavy(a, w, c)` at x,
-    with step h (None: the function's default step).
-
-    Returns (grad, x after the call, number of evaluations of f): the grader compares the
-    gradient with the exact one, x with the x it sent, and reports the number of evaluations.
-    """
-    if kind not in ("forward", "centered"):
-        raise ValueError(f"kind must be 'forward' or 'centered', found {kind!r}")
-    optimization = importlib.import_module("lib.optimization")
-    f = wavy(a, w, c)
-    calls = [0]
-
-    def counted(v):
-        calls[0] += 1
-        return f(v)
-
-    numerical_gradient = getattr(optimization, f"numerical_gradient_{kind}")
-    grad = numerical_gradient(counted, x) if h is None else numerical_gradient(counted, x, h=h)
-    return grad, x, calls[0]
