@@ -191,7 +191,9 @@ def make_grader_undumpable():
 
 def set_parent_death_signal():
     """In a child (preexec_fn or the jail): SIGKILL it when the grader dies, so no worker outlives a
-    grader that was killed. Set after any change of uid, which clears it."""
+    grader that was killed. Set after any change of uid, which clears it. Linux sends it when the
+    *thread* that started the child ends, not only the process: start workers from a thread that
+    outlives them (the grader's main thread does)."""
     if sys.platform != "linux":
         return
     import ctypes
