@@ -75,10 +75,6 @@ class Manifest:
     files: tuple = ()
     notes: tuple = ()
 
-    @property
-    def total_bytes(self):
-        return sum(size for _, size in self.files)
-
     def to_json(self):
         """A JSON-ready dict (for the jail's spec); Manifest.from_json reverses it."""
         return {"files": [list(f) for f in self.files], "notes": list(self.notes)}
